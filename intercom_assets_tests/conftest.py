@@ -1,0 +1,37 @@
+"""Shared fixtures: a real emulator on loopback, a temp DuckDB file, an isolated Dagster instance."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
+
+# A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
+FIXED_NOW = 1_795_707_000
+
+
+@pytest.fixture(autouse=True)
+def _isolated_instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    """Small, fast history: 3 days x 8 conversations, 1-second rate windows."""
+    return EmulatorConfig(
+        seed=7, days=3, conversations_per_day=8, window_seconds=1.0, now=FIXED_NOW
+    )
+
+
+@pytest.fixture
+def emulator(emulator_config: EmulatorConfig) -> Iterator[Emulator]:
+    with running_emulator(emulator_config) as emu:
+        yield emu
+
+
+@pytest.fixture
+def duckdb_path(tmp_path: Path) -> Path:
+    return tmp_path / "mirror" / "intercom.duckdb"
