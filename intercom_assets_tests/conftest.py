@@ -9,7 +9,7 @@ import pytest
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
 
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
-FIXED_NOW = 1_795_707_000
+FIXED_NOW = 1_795_188_600
 
 
 @pytest.fixture(autouse=True)
