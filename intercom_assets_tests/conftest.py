@@ -1,4 +1,4 @@
-"""Shared fixtures: a real emulator on loopback, a temp DuckDB file, an isolated Dagster instance."""
+"""Shared fixtures: a real emulator on loopback, a temp DuckDB file, an isolated instance."""
 
 from collections.abc import Iterator
 from pathlib import Path

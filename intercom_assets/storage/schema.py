@@ -34,8 +34,7 @@ _TABLES = (
         raw JSON,
         synced_at TIMESTAMPTZ NOT NULL,
         messages_synced_updated_at TIMESTAMPTZ,
-        messages_synced_at TIMESTAMPTZ,
-        parts_returned INTEGER
+        messages_synced_at TIMESTAMPTZ
     )
     """,
     f"""

@@ -1,0 +1,152 @@
+"""Thin Dagster wiring of the sync: two daily-partitioned assets over one DuckDB file."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from intercom_assets.client import (
+    IntercomAuthError,
+    IntercomClient,
+    IntercomPermissionError,
+    IntercomVersionError,
+)
+from intercom_assets.partitions import daily_partitions
+from intercom_assets.resource import IntercomResource
+from intercom_assets.settings import check_duckdb_path
+from intercom_assets.storage import prepare_database, preview_markdown, reader
+from intercom_assets.sync import SyncWindow, sync_conversations, sync_messages
+
+FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=26), warn_window=timedelta(hours=2)
+)
+
+
+class ConversationsConfig(dg.Config):
+    """Narrow a run to conversations updated in [updated_since, updated_before) (UNIX seconds).
+
+    Sensor runs set this so they cost search calls only for what changed; leave both empty
+    for a full refresh of the partitions, which also detects deletions.
+    """
+
+    updated_since: int | None = Field(default=None, description="inclusive, UNIX seconds")
+    updated_before: int | None = Field(default=None, description="exclusive, UNIX seconds")
+
+
+@contextmanager
+def _client(intercom: IntercomResource, log) -> Iterator[IntercomClient]:
+    """A client whose fatal errors end the run with the actionable message, not a traceback."""
+    client = intercom.get_client(logger=log)
+    try:
+        yield client
+    except (IntercomAuthError, IntercomPermissionError, IntercomVersionError) as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    finally:
+        client.close()
+
+
+def _api_metadata(client: IntercomClient, started: float) -> dict[str, dg.RawMetadataValue]:
+    return {**client.stats.as_metadata(), "duration_seconds": round(time.monotonic() - started, 2)}
+
+
+@dg.asset(
+    key=["intercom", "conversations"],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="intercom",
+    kinds={"duckdb", "python"},
+    freshness_policy=FRESHNESS,
+    description="Intercom conversations by created_at day, upserted from search (no parts).",
+)
+def conversations(
+    context: dg.AssetExecutionContext,
+    config: ConversationsConfig,
+    intercom: IntercomResource,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    started = time.monotonic()
+    database = check_duckdb_path(duckdb.database)
+    prepare_database(database, context.log)
+    time_window = context.partition_time_window
+    window = SyncWindow(
+        time_window.start, time_window.end, config.updated_since, config.updated_before
+    )
+    with _client(intercom, context.log) as client:
+        result = sync_conversations(client, database, window, context.log)
+        metadata = _api_metadata(client, started)
+    for rejected in result.rejected:
+        context.log.warning("Unusable conversation %s: %s", rejected.id, rejected.reason)
+    with reader(database, context.log) as conn:
+        preview = preview_markdown(
+            conn,
+            "SELECT id, created_at, updated_at, state, priority, parts_reported"
+            " FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
+            " ORDER BY updated_at DESC",
+            [window.start, window.end],
+        )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "conversations_seen": result.seen,
+            "conversations_new": result.new,
+            "conversations_changed": result.changed,
+            "conversations_unchanged": result.unchanged,
+            "conversations_deleted": result.deleted,
+            "unusable_records": len(result.rejected),
+            "full_refresh": window.is_full,
+            "newest_updated_at": result.newest_updated_at,
+            "dagster/row_count": result.seen,
+            "preview": dg.MetadataValue.md(preview),
+        }
+    )
+
+
+@dg.asset(
+    key=["intercom", "messages"],
+    deps=[conversations],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="intercom",
+    kinds={"duckdb", "python"},
+    freshness_policy=FRESHNESS,
+    description=(
+        "Every message of every conversation: the opening message (part_type 'source') plus all"
+        " parts, upserted by (conversation_id, id); only conversations whose updated_at moved"
+        " are re-fetched, and parts beyond Intercom's newest-500 window are never deleted."
+    ),
+)
+def messages(
+    context: dg.AssetExecutionContext, intercom: IntercomResource, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    started = time.monotonic()
+    database = check_duckdb_path(duckdb.database)
+    prepare_database(database, context.log)
+    time_window = context.partition_time_window
+    with _client(intercom, context.log) as client:
+        result = sync_messages(client, database, time_window.start, time_window.end, context.log)
+        metadata = _api_metadata(client, started)
+    with reader(database, context.log) as conn:
+        preview = preview_markdown(
+            conn,
+            "SELECT m.conversation_id, m.id, m.part_type, m.author_type, m.created_at, m.body"
+            " FROM intercom.messages m JOIN intercom.conversations c"
+            " ON c.id = m.conversation_id WHERE c.created_at >= ? AND c.created_at < ?"
+            " ORDER BY m.synced_at DESC, m.created_at DESC",
+            [time_window.start, time_window.end],
+        )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "conversations_stale": result.stale,
+            "conversations_synced": result.conversations_synced,
+            "messages_written": result.messages_written,
+            "conversations_not_found": result.not_found,
+            "unusable_records": len(result.rejected) + len(result.unusable),
+            "unusable_conversation_ids": ", ".join(result.unusable[:50]),
+            "preview": dg.MetadataValue.md(preview),
+        }
+    )

@@ -1,0 +1,31 @@
+"""DuckDB storage of the mirror: schema, short write transactions, set-based writes."""
+
+from intercom_assets.storage.connection import connect, prepare_database, reader, transaction
+from intercom_assets.storage.reads import (
+    preview_markdown,
+    stale_conversation_ids,
+    stored_conversation_ids,
+)
+from intercom_assets.storage.schema import SCHEMA, ensure_schema
+from intercom_assets.storage.writes import (
+    ConversationChanges,
+    remove_conversations,
+    upsert_conversations,
+    write_messages,
+)
+
+__all__ = [
+    "SCHEMA",
+    "ConversationChanges",
+    "connect",
+    "ensure_schema",
+    "prepare_database",
+    "preview_markdown",
+    "reader",
+    "remove_conversations",
+    "stale_conversation_ids",
+    "stored_conversation_ids",
+    "transaction",
+    "upsert_conversations",
+    "write_messages",
+]

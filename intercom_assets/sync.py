@@ -1,0 +1,210 @@
+"""The sync itself, free of Dagster: API → transforms → DuckDB in bounded batches.
+
+Assets call these functions; tests and benchmarks can too. Each batch is one DuckDB
+transaction opened after the API work for that batch is done, so a crash loses at most the
+batch in flight and the next run resumes from the stored markers.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from intercom_assets.client import IntercomClient, IntercomError
+from intercom_assets.progress import Progress
+from intercom_assets.storage import (
+    remove_conversations,
+    stale_conversation_ids,
+    stored_conversation_ids,
+    transaction,
+    upsert_conversations,
+    write_messages,
+)
+from intercom_assets.transforms import Rejected, conversations_frame, messages_frame
+
+
+@dataclass(frozen=True)
+class SyncWindow:
+    """Conversations created in [start, end), optionally only those updated in a sub-window."""
+
+    start: datetime
+    end: datetime
+    updated_since: int | None = None
+    updated_before: int | None = None
+
+    @property
+    def is_full(self) -> bool:
+        """A full refresh sees every conversation of the window, so it may detect deletions."""
+        return self.updated_since is None and self.updated_before is None
+
+    def day_windows(self) -> list[tuple[int, int]]:
+        """Per-day epoch windows, searched in parallel (one cursor chain each)."""
+        windows, day = [], self.start
+        while day < self.end:
+            nxt = min(day + timedelta(days=1), self.end)
+            windows.append((int(day.timestamp()), int(nxt.timestamp())))
+            day = nxt
+        return windows
+
+    def update_filters(self) -> list[dict[str, Any]]:
+        filters = []
+        if self.updated_since is not None:
+            filters.append({"field": "updated_at", "operator": ">=", "value": self.updated_since})
+        if self.updated_before is not None:
+            filters.append({"field": "updated_at", "operator": "<", "value": self.updated_before})
+        return filters
+
+
+@dataclass
+class ConversationsResult:
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    newest_updated_at: int | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass
+class MessagesResult:
+    stale: int = 0
+    conversations_synced: int = 0
+    messages_written: int = 0
+    not_found: int = 0
+    unusable: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _batched(pages: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def sync_conversations(
+    client: IntercomClient,
+    database: str,
+    window: SyncWindow,
+    log: logging.Logger,
+    *,
+    batch_size: int = 5_000,
+) -> ConversationsResult:
+    """Search the window and upsert conversations; a full refresh also applies deletions."""
+    result = ConversationsResult()
+    seen: set[str] = set()
+    progress = Progress(log, "conversations searched", None)
+    pages = client.search_windows(
+        "created_at", window.day_windows(), extra_filters=window.update_filters()
+    )
+    for batch in _batched(pages, batch_size):
+        transformed = conversations_frame(batch, _now())
+        frame = transformed.frame
+        result.rejected.extend(transformed.rejected)
+        with transaction(database, log) as conn:
+            changes = upsert_conversations(conn, frame)
+        seen.update(frame["id"].to_list())
+        result.new += changes.new
+        result.changed += changes.changed
+        result.unchanged += changes.unchanged
+        if frame.height:
+            newest = int(frame["updated_at"].max().timestamp())
+            result.newest_updated_at = max(result.newest_updated_at or 0, newest)
+        progress.advance(frame.height)
+    result.seen = len(seen)
+    if window.is_full and not result.rejected:
+        result.deleted = _remove_vanished(client, database, window, seen, log)
+    return result
+
+
+def _remove_vanished(
+    client: IntercomClient, database: str, window: SyncWindow, seen: set[str], log: logging.Logger
+) -> int:
+    """Stored ids the complete search no longer returns are removed only once a GET 404s."""
+    with transaction(database, log) as conn:
+        missing = sorted(stored_conversation_ids(conn, window.start, window.end) - seen)
+    gone = [cid for cid, conv in client.get_conversations(missing) if conv is None]
+    if gone:
+        log.info("Removing %d conversations deleted in Intercom: %s", len(gone), gone[:20])
+        with transaction(database, log) as conn:
+            remove_conversations(conn, gone, _now(), "reconcile")
+    return len(gone)
+
+
+def sync_messages(
+    client: IntercomClient,
+    database: str,
+    start: datetime,
+    end: datetime,
+    log: logging.Logger,
+    *,
+    batch_conversations: int = 100,
+    batch_messages: int = 5_000,
+) -> MessagesResult:
+    """GET every stale conversation concurrently and write its messages with its marker."""
+    with transaction(database, log) as conn:
+        stale = stale_conversation_ids(conn, start, end)
+    result = MessagesResult(stale=len(stale))
+    progress = Progress(log, "conversations retrieved", len(stale))
+    found: list[dict[str, Any]] = []
+    gone: list[str] = []
+    pending_parts = 0
+
+    def flush() -> None:
+        nonlocal found, gone, pending_parts
+        if found or gone:
+            _write_batch(database, found, gone, result, log)
+        found, gone, pending_parts = [], [], 0
+
+    for conversation_id, payload in client.get_conversations(stale):
+        progress.advance()
+        if payload is None:
+            gone.append(conversation_id)
+        elif isinstance(payload, IntercomError):
+            log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
+            result.unusable.append(conversation_id)
+        else:
+            found.append(payload)
+            pending_parts += _part_count(payload)
+        if len(found) + len(gone) >= batch_conversations or pending_parts >= batch_messages:
+            flush()
+    flush()
+    return result
+
+
+def _part_count(conversation: dict[str, Any]) -> int:
+    parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
+    return len(parts) if isinstance(parts, list) else 0
+
+
+def _write_batch(
+    database: str,
+    found: list[dict[str, Any]],
+    gone: list[str],
+    result: MessagesResult,
+    log: logging.Logger,
+) -> None:
+    synced_at = _now()
+    conversations = conversations_frame(found, synced_at)
+    usable_ids = set(conversations.frame["id"].to_list())
+    messages = messages_frame([c for c in found if str(c.get("id")) in usable_ids], synced_at)
+    for rejected in conversations.rejected + messages.rejected:
+        log.warning("Unusable %s %s: %s", rejected.kind, rejected.id, rejected.reason)
+    result.rejected.extend(conversations.rejected + messages.rejected)
+    with transaction(database, log) as conn:
+        if gone:
+            remove_conversations(conn, gone, synced_at, "404")
+        write_messages(conn, conversations.frame, messages.frame, synced_at)
+    result.not_found += len(gone)
+    result.conversations_synced += conversations.frame.height
+    result.messages_written += messages.frame.height

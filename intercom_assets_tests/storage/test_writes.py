@@ -1,0 +1,120 @@
+"""Writes are idempotent upserts: nothing duplicated, nothing lost, markers move with messages."""
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from intercom_assets.storage import (
+    prepare_database,
+    reader,
+    remove_conversations,
+    stale_conversation_ids,
+    transaction,
+    upsert_conversations,
+    write_messages,
+)
+from intercom_assets.transforms import conversations_frame, messages_frame
+from intercom_assets_tests.payloads import conversation
+
+LOG = logging.getLogger("test")
+T0 = datetime(2026, 11, 20, tzinfo=UTC)
+DAY = (datetime(2024, 12, 18, tzinfo=UTC), datetime(2024, 12, 19, tzinfo=UTC))
+
+
+@pytest.fixture
+def db(duckdb_path: Path) -> str:
+    prepare_database(str(duckdb_path), LOG)
+    return str(duckdb_path)
+
+
+def _upsert(db: str, *payloads: dict):
+    with transaction(db, LOG) as conn:
+        return upsert_conversations(conn, conversations_frame(list(payloads), T0).frame)
+
+
+def _write_messages(db: str, *payloads: dict) -> None:
+    with transaction(db, LOG) as conn:
+        write_messages(
+            conn,
+            conversations_frame(list(payloads), T0).frame,
+            messages_frame(list(payloads), T0).frame,
+            T0,
+        )
+
+
+def _query(db: str, sql: str) -> list[tuple]:
+    with reader(db, LOG) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_upsert_counts_new_changed_and_unchanged(db):
+    first = _upsert(db, conversation("1"), conversation("2"))
+    again = _upsert(db, conversation("1"), conversation("2", updated_at=1_734_540_000))
+    assert (first.new, first.changed, first.unchanged) == (2, 0, 0)
+    assert (again.new, again.changed, again.unchanged) == (0, 1, 1)
+    assert _query(
+        db, "SELECT id, epoch(updated_at)::BIGINT FROM intercom.conversations ORDER BY id"
+    ) == [
+        ("1", 1_734_537_600),
+        ("2", 1_734_540_000),
+    ]
+
+
+def test_conversations_become_stale_until_their_messages_are_written(db):
+    _upsert(db, conversation("1"), conversation("2"))
+    with reader(db, LOG) as conn:
+        assert stale_conversation_ids(conn, *DAY) == ["1", "2"]
+    _write_messages(db, conversation("1", parts=3))
+    with reader(db, LOG) as conn:
+        assert stale_conversation_ids(conn, *DAY) == ["2"]
+    _upsert(db, conversation("1", updated_at=1_734_541_000))
+    with reader(db, LOG) as conn:
+        assert stale_conversation_ids(conn, *DAY) == ["1", "2"]
+
+
+def test_messages_are_upserted_and_parts_outside_the_api_window_are_kept(db):
+    _write_messages(db, conversation("1", parts=3))
+    shrunk = conversation("1", parts=3, updated_at=1_734_541_000)
+    parts = shrunk["conversation_parts"]["conversation_parts"]
+    parts[2]["body"] = "<p><i>This message was deleted</i></p>"
+    parts[2]["redacted"] = True
+    del parts[0]  # the API's newest-500 window no longer shows the oldest part
+    _write_messages(db, shrunk)
+    rows = _query(
+        db, "SELECT id, body, redacted FROM intercom.messages ORDER BY created_at NULLS FIRST, id"
+    )
+    assert rows == [
+        ("src-1", "<p>Hello — مرحبا 👋</p>", False),
+        ("1-p0", "<p>reply 0</p>", False),
+        ("1-p1", None, False),
+        ("1-p2", "<p><i>This message was deleted</i></p>", True),
+    ]
+
+
+def test_removing_conversations_deletes_messages_and_records_why(db):
+    _write_messages(db, conversation("1", parts=2), conversation("2", parts=1))
+    with transaction(db, LOG) as conn:
+        assert remove_conversations(conn, ["1", "1", "404-never-stored"], T0, "404") == 2
+    assert _query(db, "SELECT id FROM intercom.conversations") == [("2",)]
+    assert _query(db, "SELECT DISTINCT conversation_id FROM intercom.messages") == [("2",)]
+    assert _query(
+        db, "SELECT id, detected_via FROM intercom.deleted_conversations ORDER BY id"
+    ) == [
+        ("1", "404"),
+        ("404-never-stored", "404"),
+    ]
+
+
+def test_a_failed_batch_leaves_nothing_behind(db):
+    with pytest.raises(RuntimeError), transaction(db, LOG) as conn:
+        write_messages(
+            conn,
+            conversations_frame([conversation("1")], T0).frame,
+            messages_frame([conversation("1")], T0).frame,
+            T0,
+        )
+        raise RuntimeError("killed mid-batch")
+    assert _query(db, "SELECT count(*) FROM intercom.messages") == [(0,)]
+    assert _query(db, "SELECT count(*) FROM intercom.conversations") == [(0,)]
