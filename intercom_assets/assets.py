@@ -49,7 +49,7 @@ def _client(intercom: IntercomResource, log) -> Iterator[IntercomClient]:
         client.close()
 
 
-def _api_metadata(client: IntercomClient, started: float) -> dict[str, dg.RawMetadataValue]:
+def _api_metadata(client: IntercomClient, started: float) -> dict[str, float | int]:
     return {**client.stats.as_metadata(), "duration_seconds": round(time.monotonic() - started, 2)}
 
 

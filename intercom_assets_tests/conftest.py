@@ -5,8 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster_duckdb import DuckDBResource
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
+from intercom_assets.resource import IntercomResource
 
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
 FIXED_NOW = 1_795_188_600
@@ -35,3 +37,12 @@ def emulator(emulator_config: EmulatorConfig) -> Iterator[Emulator]:
 @pytest.fixture
 def duckdb_path(tmp_path: Path) -> Path:
     return tmp_path / "mirror" / "intercom.duckdb"
+
+
+@pytest.fixture
+def sync_resources(emulator: Emulator, duckdb_path: Path) -> dict[str, dg.ConfigurableResource]:
+    """The resources a real run uses, pointed at the emulator and a temp DuckDB file."""
+    return {
+        "intercom": IntercomResource(access_token=emulator.token, base_url=emulator.base_url),
+        "duckdb": DuckDBResource(database=str(duckdb_path)),
+    }
