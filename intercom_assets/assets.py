@@ -1,5 +1,6 @@
 """Thin Dagster wiring of the sync: two daily-partitioned assets over one DuckDB file."""
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,8 +38,14 @@ class ConversationsConfig(dg.Config):
     updated_before: int | None = Field(default=None, description="exclusive, UNIX seconds")
 
 
+class MessagesConfig(dg.Config):
+    """How many conversations one DuckDB transaction commits: a crash loses at most this many."""
+
+    batch_conversations: int = Field(default=100, ge=1, le=10_000)
+
+
 @contextmanager
-def _client(intercom: IntercomResource, log) -> Iterator[IntercomClient]:
+def _client(intercom: IntercomResource, log: logging.Logger) -> Iterator[IntercomClient]:
     """A client whose fatal errors end the run with the actionable message, not a traceback."""
     client = intercom.get_client(logger=log)
     try:
@@ -120,14 +127,24 @@ def conversations(
     ),
 )
 def messages(
-    context: dg.AssetExecutionContext, intercom: IntercomResource, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext,
+    config: MessagesConfig,
+    intercom: IntercomResource,
+    duckdb: DuckDBResource,
 ) -> dg.MaterializeResult:
     started = time.monotonic()
     database = check_duckdb_path(duckdb.database)
     prepare_database(database, context.log)
     time_window = context.partition_time_window
     with _client(intercom, context.log) as client:
-        result = sync_messages(client, database, time_window.start, time_window.end, context.log)
+        result = sync_messages(
+            client,
+            database,
+            time_window.start,
+            time_window.end,
+            context.log,
+            batch_conversations=config.batch_conversations,
+        )
         metadata = _api_metadata(client, started)
     with reader(database, context.log) as conn:
         preview = preview_markdown(

@@ -40,6 +40,17 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _query(args: argparse.Namespace) -> int:
+    """Run one read-only query on a short connection: the supported way to read during syncs."""
+    import logging
+
+    from intercom_assets.storage import reader
+
+    with reader(load_settings().duckdb_path, logging.getLogger("intercom-assets")) as conn:
+        print(conn.sql(args.sql))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["emulator"]:
@@ -54,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--conversations-per-day", type=int, default=50)
     demo.add_argument("--seed", type=int, default=7)
+    query = commands.add_parser("query", help="run a read-only SQL query on the mirror")
+    query.add_argument("sql", help="e.g. SELECT count(*) FROM intercom.messages")
     args = parser.parse_args(argv)
-    handler = {"test-connection": _test_connection, "demo": _demo}[args.command]
+    handler = {"test-connection": _test_connection, "demo": _demo, "query": _query}[args.command]
     try:
         return handler(args)
     except ConfigError as error:

@@ -65,6 +65,7 @@ def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
                     "dagster/asset_partition_range_start": first_day.isoformat(),
                     "dagster/asset_partition_range_end": today.isoformat(),
                 },
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
                 raise_on_error=False,
             )
         elapsed = time.monotonic() - started
@@ -85,10 +86,9 @@ def _print_summary(result, database: str, home: Path, elapsed: float, requests: 
         print(f"  {evaluation.asset_key.to_user_string()} / {evaluation.check_name}: {status}")
     print(f"\nDuckDB file: {Path(database).resolve()}")
     print(
-        "Query it (the mirror lives in schema `intercom`):\n"
-        f"  python -c \"import duckdb; c = duckdb.connect(); c.execute(\\\"ATTACH '{database}'"
-        " AS mirror (READ_ONLY); USE mirror\\\"); print(c.sql('SELECT part_type, count(*) FROM"
-        " intercom.messages GROUP BY 1 ORDER BY 2 DESC'))\""
+        "Query it (read-only, safe between a sync's batches):\n"
+        '  intercom-assets query "SELECT part_type, count(*) AS messages'
+        ' FROM intercom.messages GROUP BY 1 ORDER BY 2 DESC"'
     )
     print(
         "Open the UI on the same instance (runs, materializations, checks):\n"

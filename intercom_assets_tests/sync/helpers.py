@@ -43,3 +43,28 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     """Metadata of the run's (last) materialization of `intercom/<asset>`."""
     materialization = result.asset_materializations_for_node(f"intercom__{asset}")[-1]
     return {key: value.value for key, value in materialization.metadata.items()}
+
+
+def mirror_state(resources: dict[str, Any]) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, without sync bookkeeping (`synced_at` and friends)."""
+    return {
+        "conversations": query(
+            resources,
+            "SELECT * EXCLUDE (synced_at, messages_synced_at) FROM intercom.conversations"
+            " ORDER BY id",
+        ),
+        "messages": query(
+            resources,
+            "SELECT * EXCLUDE (synced_at) FROM intercom.messages ORDER BY conversation_id, id",
+        ),
+        "deleted_conversations": query(
+            resources, "SELECT id, detected_via FROM intercom.deleted_conversations ORDER BY id"
+        ),
+    }
+
+
+def with_database(resources: dict[str, Any], path: str) -> dict[str, Any]:
+    """The same resources writing to another DuckDB file (for clean-vs-faulty comparisons)."""
+    from dagster_duckdb import DuckDBResource
+
+    return {**resources, "duckdb": DuckDBResource(database=path)}
