@@ -22,6 +22,7 @@ from intercom_assets.storage import (
     write_messages,
 )
 from intercom_assets.transforms import Rejected, conversations_frame, messages_frame
+from intercom_assets.writer import BackgroundWriter
 
 
 @dataclass(frozen=True)
@@ -156,30 +157,41 @@ def sync_messages(
         stale = stale_conversation_ids(conn, start, end)
     result = MessagesResult(stale=len(stale))
     progress = Progress(log, "conversations retrieved", len(stale))
-    found: list[dict[str, Any]] = []
-    gone: list[str] = []
-    pending_parts = 0
+    batch = _Batch()
 
-    def flush() -> None:
-        nonlocal found, gone, pending_parts
-        if found or gone:
-            _write_batch(database, found, gone, result, log)
-        found, gone, pending_parts = [], [], 0
+    def write(ready: _Batch) -> None:
+        _write_batch(database, ready, result, log)
 
-    for conversation_id, payload in client.get_conversations(stale):
-        progress.advance()
-        if payload is None:
-            gone.append(conversation_id)
-        elif isinstance(payload, IntercomError):
-            log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
-            result.unusable.append(conversation_id)
-        else:
-            found.append(payload)
-            pending_parts += _part_count(payload)
-        if len(found) + len(gone) >= batch_conversations or pending_parts >= batch_messages:
-            flush()
-    flush()
+    with BackgroundWriter(write) as writer:
+        for conversation_id, payload in client.get_conversations(stale):
+            progress.advance()
+            if payload is None:
+                batch.gone.append(conversation_id)
+            elif isinstance(payload, IntercomError):
+                log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
+                result.unusable.append(conversation_id)
+            else:
+                batch.found.append(payload)
+                batch.parts += _part_count(payload)
+            if batch.size >= batch_conversations or batch.parts >= batch_messages:
+                writer.submit(batch)
+                batch = _Batch()
+        if batch.size:
+            writer.submit(batch)
     return result
+
+
+@dataclass
+class _Batch:
+    """Retrieved conversations and 404'd ids committed together in one transaction."""
+
+    found: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    parts: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.found) + len(self.gone)
 
 
 def _part_count(conversation: dict[str, Any]) -> int:
@@ -187,14 +199,8 @@ def _part_count(conversation: dict[str, Any]) -> int:
     return len(parts) if isinstance(parts, list) else 0
 
 
-def _write_batch(
-    database: str,
-    found: list[dict[str, Any]],
-    gone: list[str],
-    result: MessagesResult,
-    log: logging.Logger,
-) -> None:
-    synced_at = _now()
+def _write_batch(database: str, batch: _Batch, result: MessagesResult, log: logging.Logger) -> None:
+    found, gone, synced_at = batch.found, batch.gone, _now()
     conversations = conversations_frame(found, synced_at)
     usable_ids = set(conversations.frame["id"].to_list())
     messages = messages_frame([c for c in found if str(c.get("id")) in usable_ids], synced_at)
