@@ -9,7 +9,7 @@ from intercom_assets.settings import ConfigError, load_settings
 
 def _test_connection(_: argparse.Namespace) -> int:
     """The "Test Connection" button: /me, a one-result search, one GET; advice on failure."""
-    from intercom_assets.connection_test import check_connection
+    from intercom_assets.connection_check import check_connection
     from intercom_assets.resource import IntercomResource
 
     settings = load_settings()
@@ -23,6 +23,7 @@ def _test_connection(_: argparse.Namespace) -> int:
         base_url=settings.base_url,
         api_version=settings.api_version,
         max_requests_per_minute=settings.max_requests_per_minute,
+        max_retries=2,  # answer within seconds when the host is unreachable
     )
     with resource.get_client() as client:
         report = check_connection(

@@ -1,0 +1,113 @@
+"""GET by id: full conversations, 404 as None, bounded concurrency, per-id vs fatal errors."""
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from intercom_assets.client import IntercomAuthError, IntercomClient, IntercomUnavailableError
+from intercom_assets.emulator import Emulator
+from intercom_assets_tests.client.conftest import make_client
+
+
+def part_ids(conversation: dict) -> list[str]:
+    return [part["id"] for part in conversation["conversation_parts"]["conversation_parts"]]
+
+
+def test_get_conversation_returns_every_part(emulator: Emulator, client: IntercomClient) -> None:
+    conversation_id = emulator.conversation_ids()[0]
+
+    conversation = client.get_conversation(conversation_id)
+
+    assert conversation is not None
+    assert conversation["id"] == conversation_id
+    assert part_ids(conversation) == part_ids(emulator.snapshot(conversation_id))
+    assert emulator.requests["get"] == client.stats.requests["get"] == 1
+
+
+def test_deleted_conversation_is_none_and_counted(
+    emulator: Emulator, client: IntercomClient
+) -> None:
+    conversation_id = emulator.conversation_ids()[0]
+    emulator.delete(conversation_id)
+
+    assert client.get_conversation(conversation_id) is None
+    assert client.stats.not_found == 1
+    assert client.stats.retries == 0
+    assert emulator.requests["get"] == 1
+    assert emulator.status_counts[404] == 1
+
+
+def test_get_conversations_yields_each_id_once(emulator: Emulator, client: IntercomClient) -> None:
+    ids = emulator.conversation_ids()
+    emulator.delete(ids[3])
+
+    results = dict(client.get_conversations(ids))
+
+    assert sorted(results) == sorted(ids)
+    assert results[ids[3]] is None
+    assert all(results[cid]["id"] == cid for cid in ids if cid != ids[3])
+    assert emulator.requests["get"] == client.stats.requests["get"] == len(ids)
+    assert client.stats.as_metadata()["api_404s"] == 1
+
+
+def test_get_conversations_keeps_a_bounded_window_in_flight(
+    emulator: Emulator, client: IntercomClient
+) -> None:
+    consumed = 0
+
+    def many_ids() -> Iterator[str]:
+        nonlocal consumed
+        for cid in itertools.cycle(emulator.conversation_ids()):
+            consumed += 1
+            yield cid
+
+    results = client.get_conversations(many_ids())
+    next(results)
+    assert consumed <= 2 * client.concurrency + 1
+    results.close()
+    assert emulator.requests["get"] <= 2 * client.concurrency + 1
+
+
+def test_exhausted_retries_are_yielded_per_id(emulator: Emulator) -> None:
+    ids = emulator.conversation_ids()[:3]
+    emulator.config.faults.invalid_json_rate = 1.0
+
+    with make_client(emulator, max_retries=2) as client:
+        results = dict(client.get_conversations(ids))
+
+    assert sorted(results) == sorted(ids)
+    assert all(isinstance(value, IntercomUnavailableError) for value in results.values())
+    assert emulator.requests["get"] == 3 * 3
+    assert client.stats.retries == 3 * 2
+
+
+def test_auth_failure_stops_all_gets(emulator: Emulator) -> None:
+    emulator.set_token("revoked-token", "revoked")
+    ids = emulator.conversation_ids()
+
+    with make_client(emulator, token="revoked-token") as client, pytest.raises(IntercomAuthError):
+        list(client.get_conversations(ids))
+
+    assert emulator.requests["get"] <= 2 * client.concurrency
+    assert client.stats.retries == 0
+
+
+def test_stats_as_metadata_is_flat(emulator: Emulator, client: IntercomClient) -> None:
+    gone = emulator.conversation_ids()[0]
+    emulator.delete(gone)
+    client.me()
+    client.get_conversation(gone)
+
+    assert client.stats.as_metadata() == {
+        "api_requests": 2,
+        "api_requests_me": 1,
+        "api_requests_search": 0,
+        "api_requests_list": 0,
+        "api_requests_get": 1,
+        "api_requests_deleted": 0,
+        "api_429s": 0,
+        "api_retries": 0,
+        "api_404s": 1,
+        "api_5xx": 0,
+    }
