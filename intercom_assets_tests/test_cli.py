@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 REPO = Path(__file__).parents[1]
 
@@ -45,3 +46,34 @@ def test_demo_backfills_the_emulated_history_into_duckdb_and_dagster_home(tmp_pa
     query = _cli("query", "SELECT count(*) AS n FROM intercom.conversations", env=env)
     assert query.returncode == 0
     assert re.search(r"│\s+12\s+│", query.stdout)
+
+
+@pytest.mark.parametrize(
+    ("mode", "exit_code", "expected"),
+    [
+        ("valid", 0, ["Intercom connection: OK", "[PASS] read conversation parts (GET)"]),
+        ("revoked", 1, ["[FAIL] token (/me)", "the token was copied correctly"]),
+        ("no_scope", 1, ["[FAIL] read conversations (search)", "*Read conversations*"]),
+        ("no_parts", 1, ["[FAIL] read conversation parts (GET)", "cannot read conversation parts"]),
+    ],
+)
+def test_test_connection_reports_what_works_and_what_to_do(emulator, mode, exit_code, expected):
+    token = f"cli-{mode}-token-0123456789"
+    emulator.set_token(token, mode)
+    run = _cli(
+        "test-connection",
+        env={"INTERCOM_ACCESS_TOKEN": token, "INTERCOM_BASE_URL": emulator.base_url},
+        timeout=60,
+    )
+    assert run.returncode == exit_code, run.stdout + run.stderr
+    for text in expected:
+        assert text in run.stdout
+    assert token not in run.stdout + run.stderr
+
+
+def test_test_connection_without_a_token_says_which_variable_to_set():
+    run = _cli("test-connection", env={"INTERCOM_ACCESS_TOKEN": ""}, timeout=60)
+    assert run.returncode == 2
+    assert run.stdout.strip() == (
+        "INTERCOM_ACCESS_TOKEN is not set: paste your Intercom access token into it."
+    )
