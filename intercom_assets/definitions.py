@@ -3,14 +3,25 @@
 import dagster as dg
 
 from intercom_assets.assets import conversations, messages
-from intercom_assets.jobs import intercom_sync_job
+from intercom_assets.automation import (
+    build_updates_sensor,
+    intercom_daily_schedule,
+    intercom_freshness_schedule,
+    intercom_reconcile_schedule,
+)
+from intercom_assets.checks import DATA_CHECKS, FRESHNESS_CHECKS
+from intercom_assets.deletions import deleted_conversations
+from intercom_assets.jobs import intercom_deletions_job, intercom_freshness_job, intercom_sync_job
 from intercom_assets.resources import build_resources
 from intercom_assets.settings import load_settings
 
 settings = load_settings()
 
 defs = dg.Definitions(
-    assets=[conversations, messages],
-    jobs=[intercom_sync_job],
+    assets=[conversations, messages, deleted_conversations],
+    asset_checks=[*DATA_CHECKS, *FRESHNESS_CHECKS],
+    jobs=[intercom_sync_job, intercom_deletions_job, intercom_freshness_job],
+    schedules=[intercom_daily_schedule, intercom_reconcile_schedule, intercom_freshness_schedule],
+    sensors=[build_updates_sensor(interval_seconds=settings.sensor_interval_seconds)],
     resources=build_resources(settings),
 )

@@ -15,6 +15,7 @@ DEFAULT_DUCKDB_PATH = "data/intercom.duckdb"
 DEFAULT_API_VERSION = "2.16"
 DEFAULT_SENSOR_INTERVAL_SECONDS = 300
 DEFAULT_MAX_REQUESTS_PER_MINUTE = 10_000
+DEFAULT_MAX_SYNC_LAG_MINUTES = 60
 
 
 class ConfigError(ValueError):
@@ -30,6 +31,7 @@ class Settings:
     api_version: str
     sensor_interval_seconds: int
     max_requests_per_minute: int
+    max_sync_lag_minutes: int = DEFAULT_MAX_SYNC_LAG_MINUTES
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -104,5 +106,8 @@ def load_settings() -> Settings:
         ),
         max_requests_per_minute=_positive_int(
             "INTERCOM_MAX_REQUESTS_PER_MINUTE", DEFAULT_MAX_REQUESTS_PER_MINUTE
+        ),
+        max_sync_lag_minutes=_positive_int(
+            "INTERCOM_MAX_SYNC_LAG_MINUTES", DEFAULT_MAX_SYNC_LAG_MINUTES
         ),
     )

@@ -8,13 +8,26 @@ import duckdb
 def stale_conversation_ids(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> list[str]:
-    """Conversations created in [start, end) whose messages were not read at their updated_at."""
+    """Conversations created in [start, end) whose messages must be (re-)fetched.
+
+    Stale: not read at their current updated_at, or holding fewer parts than one GET can show
+    (min(parts_reported, 500)), e.g. synced while the token could not read parts; re-syncing
+    the partition then repairs them, as the `messages_complete` check advises.
+    """
     rows = conn.execute(
         """
-        SELECT id FROM intercom.conversations
-        WHERE created_at >= ? AND created_at < ?
-          AND messages_synced_updated_at IS DISTINCT FROM updated_at
-        ORDER BY created_at, id
+        WITH scope AS (
+            SELECT id, created_at, updated_at, messages_synced_updated_at, parts_reported
+            FROM intercom.conversations WHERE created_at >= ? AND created_at < ?
+        ), stored AS (
+            SELECT conversation_id, count(*) AS parts FROM intercom.messages
+            WHERE part_type <> 'source' AND conversation_id IN (SELECT id FROM scope)
+            GROUP BY conversation_id
+        )
+        SELECT s.id FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
+        WHERE s.messages_synced_updated_at IS DISTINCT FROM s.updated_at
+           OR coalesce(p.parts, 0) < least(coalesce(s.parts_reported, 0), 500)
+        ORDER BY s.created_at, s.id
         """,
         [start, end],
     ).fetchall()

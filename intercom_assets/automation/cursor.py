@@ -1,0 +1,80 @@
+"""The updates sensor's durable cursor, stored by Dagster as JSON between ticks.
+
+The sensor walks conversations in (`updated_at`, `id`) order. `Position` is where the next
+tick resumes; `seen` remembers what was already handed to a run inside the index-lag overlap,
+so re-reading that overlap never requests the same change twice.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+# Upper bound on remembered (id, updated_at) pairs: keeps the cursor small; forgetting the
+# oldest only risks a redundant run, which costs search calls but no GETs.
+MAX_SEEN = 5_000
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a walk resumes.
+
+    `tie=False`: read every conversation with `updated_at >= second`.
+    `tie=True`: read the conversations of exactly `second`, by id, after `after_id`; used when a
+    tick stopped inside a second so a crowded second is walked to its end, never re-read forever.
+    """
+
+    second: int
+    tie: bool = False
+    after_id: str | None = None
+
+
+@dataclass
+class UpdatesCursor:
+    position: Position
+    newest: int
+    seen: dict[str, int] = field(default_factory=dict)
+    deleted_at: int | None = None
+    deleted_ids: list[str] = field(default_factory=list)
+
+    def is_new(self, conversation_id: str, updated_at: int) -> bool:
+        return self.seen.get(conversation_id) != updated_at
+
+    def remember(self, conversation_id: str, updated_at: int) -> None:
+        self.seen[conversation_id] = updated_at
+
+    def forget_before(self, second: int) -> None:
+        """Drop what no future pass can read again (older than `second`), then cap the size."""
+        kept = sorted(
+            ((updated, cid) for cid, updated in self.seen.items() if updated >= second),
+            reverse=True,
+        )[:MAX_SEEN]
+        self.seen = {cid: updated for updated, cid in kept}
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": VERSION,
+                "position": [self.position.second, self.position.tie, self.position.after_id],
+                "newest": self.newest,
+                "seen": self.seen,
+                "deleted": [self.deleted_at, self.deleted_ids],
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "UpdatesCursor":
+        data = json.loads(text)
+        if data.get("version") != VERSION:
+            raise ValueError(
+                f"unknown intercom_updates_sensor cursor version {data.get('version')}"
+            )
+        second, tie, after_id = data["position"]
+        deleted_at, deleted_ids = data["deleted"]
+        return cls(
+            position=Position(int(second), bool(tie), after_id),
+            newest=int(data["newest"]),
+            seen={str(k): int(v) for k, v in data["seen"].items()},
+            deleted_at=deleted_at,
+            deleted_ids=list(deleted_ids),
+        )
