@@ -84,6 +84,8 @@ def _print_summary(result, database: str, home: Path, elapsed: float, requests: 
     for evaluation in result.get_asset_check_evaluations():
         status = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
         print(f"  {evaluation.asset_key.to_user_string()} / {evaluation.check_name}: {status}")
+        if not evaluation.passed and evaluation.description:
+            print(f"    {evaluation.description}")
     print(f"\nDuckDB file: {Path(database).resolve()}")
     print(
         "Query it (read-only, safe between a sync's batches):\n"
