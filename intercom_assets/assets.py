@@ -1,25 +1,16 @@
 """Thin Dagster wiring of the sync: two daily-partitioned assets over one DuckDB file."""
 
-import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from intercom_assets.client import (
-    IntercomAuthError,
-    IntercomClient,
-    IntercomPermissionError,
-    IntercomVersionError,
-)
 from intercom_assets.partitions import daily_partitions
 from intercom_assets.resource import IntercomResource
-from intercom_assets.settings import check_duckdb_path
-from intercom_assets.storage import prepare_database, preview_markdown, reader
+from intercom_assets.runtime import api_metadata, intercom_client, prepared_database
+from intercom_assets.storage import preview_markdown, reader
 from intercom_assets.sync import SyncWindow, sync_conversations, sync_messages
 
 FRESHNESS = dg.FreshnessPolicy.time_window(
@@ -44,20 +35,11 @@ class MessagesConfig(dg.Config):
     batch_conversations: int = Field(default=100, ge=1, le=10_000)
 
 
-@contextmanager
-def _client(intercom: IntercomResource, log: logging.Logger) -> Iterator[IntercomClient]:
-    """A client whose fatal errors end the run with the actionable message, not a traceback."""
-    client = intercom.get_client(logger=log)
-    try:
-        yield client
-    except (IntercomAuthError, IntercomPermissionError, IntercomVersionError) as error:
-        raise dg.Failure(description=str(error), allow_retries=False) from None
-    finally:
-        client.close()
-
-
-def _api_metadata(client: IntercomClient, started: float) -> dict[str, float | int]:
-    return {**client.stats.as_metadata(), "duration_seconds": round(time.monotonic() - started, 2)}
+def _preview(database: str, context: dg.AssetExecutionContext, sql: str) -> dg.MetadataValue:
+    """The first rows of what the run's days hold (`sql` takes the window's start and end)."""
+    window = context.partition_time_window
+    with reader(database, context.log) as conn:
+        return dg.MetadataValue.md(preview_markdown(conn, sql, [window.start, window.end]))
 
 
 @dg.asset(
@@ -76,25 +58,23 @@ def conversations(
     duckdb: DuckDBResource,
 ) -> dg.MaterializeResult:
     started = time.monotonic()
-    database = check_duckdb_path(duckdb.database)
-    prepare_database(database, context.log)
+    database = prepared_database(duckdb, context.log)
     time_window = context.partition_time_window
     window = SyncWindow(
         time_window.start, time_window.end, config.updated_since, config.updated_before
     )
-    with _client(intercom, context.log) as client:
+    with intercom_client(intercom, context.log) as client:
         result = sync_conversations(client, database, window, context.log)
-        metadata = _api_metadata(client, started)
+        metadata = api_metadata(client, started)
     for rejected in result.rejected:
         context.log.warning("Unusable conversation %s: %s", rejected.id, rejected.reason)
-    with reader(database, context.log) as conn:
-        preview = preview_markdown(
-            conn,
-            "SELECT id, created_at, updated_at, state, priority, parts_reported"
-            " FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
-            " ORDER BY updated_at DESC",
-            [window.start, window.end],
-        )
+    preview = _preview(
+        database,
+        context,
+        "SELECT id, created_at, updated_at, state, priority, parts_reported"
+        " FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
+        " ORDER BY updated_at DESC",
+    )
     return dg.MaterializeResult(
         metadata={
             **metadata,
@@ -107,7 +87,7 @@ def conversations(
             "full_refresh": window.is_full,
             "newest_updated_at": result.newest_updated_at,
             "dagster/row_count": result.seen,
-            "preview": dg.MetadataValue.md(preview),
+            "preview": preview,
         }
     )
 
@@ -133,10 +113,9 @@ def messages(
     duckdb: DuckDBResource,
 ) -> dg.MaterializeResult:
     started = time.monotonic()
-    database = check_duckdb_path(duckdb.database)
-    prepare_database(database, context.log)
+    database = prepared_database(duckdb, context.log)
     time_window = context.partition_time_window
-    with _client(intercom, context.log) as client:
+    with intercom_client(intercom, context.log) as client:
         result = sync_messages(
             client,
             database,
@@ -145,16 +124,15 @@ def messages(
             context.log,
             batch_conversations=config.batch_conversations,
         )
-        metadata = _api_metadata(client, started)
-    with reader(database, context.log) as conn:
-        preview = preview_markdown(
-            conn,
-            "SELECT m.conversation_id, m.id, m.part_type, m.author_type, m.created_at, m.body"
-            " FROM intercom.messages m JOIN intercom.conversations c"
-            " ON c.id = m.conversation_id WHERE c.created_at >= ? AND c.created_at < ?"
-            " ORDER BY m.synced_at DESC, m.created_at DESC",
-            [time_window.start, time_window.end],
-        )
+        metadata = api_metadata(client, started)
+    preview = _preview(
+        database,
+        context,
+        "SELECT m.conversation_id, m.id, m.part_type, m.author_type, m.created_at, m.body"
+        " FROM intercom.messages m JOIN intercom.conversations c"
+        " ON c.id = m.conversation_id WHERE c.created_at >= ? AND c.created_at < ?"
+        " ORDER BY m.synced_at DESC, m.created_at DESC",
+    )
     return dg.MaterializeResult(
         metadata={
             **metadata,
@@ -164,6 +142,6 @@ def messages(
             "conversations_not_found": result.not_found,
             "unusable_records": len(result.rejected) + len(result.unusable),
             "unusable_conversation_ids": ", ".join(result.unusable[:50]),
-            "preview": dg.MetadataValue.md(preview),
+            "preview": preview,
         }
     )

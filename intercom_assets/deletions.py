@@ -18,10 +18,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from intercom_assets.assets import _client
 from intercom_assets.resource import IntercomResource
-from intercom_assets.settings import check_duckdb_path
-from intercom_assets.storage import prepare_database, remove_conversations, transaction
+from intercom_assets.runtime import api_metadata, intercom_client, prepared_database
+from intercom_assets.storage import remove_conversations, transaction
 
 BATCH = 5_000
 
@@ -80,11 +79,10 @@ def deleted_conversations(
     duckdb: DuckDBResource,
 ) -> dg.MaterializeResult:
     started = time.monotonic()
-    database = check_duckdb_path(duckdb.database)
-    prepare_database(database, context.log)
+    database = prepared_database(duckdb, context.log)
     rejected: list[str] = []
     listed = removed = 0
-    with _client(intercom, context.log) as client:
+    with intercom_client(intercom, context.log) as client:
         records = client.deleted_conversations(since=config.deleted_since)
         batch: list[tuple[str, int]] = []
         for item in _usable(records, config.deleted_until, rejected):
@@ -95,7 +93,7 @@ def deleted_conversations(
         if batch:
             removed += _apply(database, batch, context.log)
             listed += len(batch)
-        api = client.stats.as_metadata()
+        api = api_metadata(client, started)
     for cid in rejected:
         context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
     context.log.info(
@@ -106,7 +104,6 @@ def deleted_conversations(
     return dg.MaterializeResult(
         metadata={
             **api,
-            "duration_seconds": round(time.monotonic() - started, 2),
             "deletions_listed": listed,
             "conversations_removed": removed,
             "unusable_records": len(rejected),
