@@ -24,4 +24,8 @@ defs = dg.Definitions(
     schedules=[intercom_daily_schedule, intercom_reconcile_schedule, intercom_freshness_schedule],
     sensors=[build_updates_sensor(interval_seconds=settings.sensor_interval_seconds)],
     resources=build_resources(settings),
+    # Sync steps are sequential and their parallelism is the client's thread pool, so one
+    # process costs nothing and keeps a run's steps and checks from contending for DuckDB's
+    # single-writer lock; it applies to runs launched from the asset graph too.
+    executor=dg.in_process_executor,
 )

@@ -1,8 +1,7 @@
-"""Jobs: the partitioned sync, the deletions log, and the freshness checks; each in one process.
+"""Jobs: the partitioned sync, the deletions log, and the freshness checks.
 
-Sync steps are sequential (messages depend on conversations) and their parallelism lives in the
-client's bounded thread pool, so the in-process executor costs nothing and avoids two processes
-contending for the DuckDB file. The data checks run in the sync job, right after its writes.
+All run in one process (the code location's executor, see definitions.py). The data checks run
+in the sync job, right after its writes.
 """
 
 import dagster as dg
@@ -15,20 +14,17 @@ intercom_sync_job = dg.define_asset_job(
     "intercom_sync_job",
     selection=dg.AssetSelection.assets(conversations, messages).without_checks()
     | dg.AssetSelection.checks(*DATA_CHECKS),
-    executor_def=dg.in_process_executor,
     description="Sync Intercom conversations and their messages for the selected day(s).",
 )
 
 intercom_deletions_job = dg.define_asset_job(
     "intercom_deletions_job",
     selection=dg.AssetSelection.assets(deleted_conversations),
-    executor_def=dg.in_process_executor,
     description="Remove conversations Intercom lists as deleted (API 2.16+).",
 )
 
 intercom_freshness_job = dg.define_asset_job(
     "intercom_freshness_job",
     selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS),
-    executor_def=dg.in_process_executor,
     description="Check that the mirror is current; never opens DuckDB.",
 )
