@@ -19,6 +19,9 @@ from intercom_assets.storage.schema import ensure_schema
 # The file is attached under this alias: a file named `intercom.duckdb` would otherwise make
 # `intercom.conversations` ambiguous between its catalog and the `intercom` schema.
 CATALOG = "mirror"
+# DuckDB's default is 80% of RAM for its caches; a sync needs little, and the bound keeps a
+# 10^6-message backfill's process small.
+DEFAULT_CONFIG = {"memory_limit": "256MB"}
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -43,7 +46,7 @@ def connect(
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     delay, waited = 0.05, 0.0
     while True:
-        conn = duckdb.connect(config=config or {})
+        conn = duckdb.connect(config={**DEFAULT_CONFIG, **(config or {})})
         try:
             quoted = database.replace("'", "''")
             mode = " (READ_ONLY)" if read_only else ""

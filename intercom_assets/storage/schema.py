@@ -1,7 +1,8 @@
 """DuckDB schema of the mirror, created and migrated idempotently at run start.
 
 Every statement is safe to run on any earlier version of the database: upgrading never
-requires deleting the file.
+requires deleting the file. Ids are unique by construction of the writes (see `writes.py`)
+rather than by key constraints, whose index DuckDB rewrites at every checkpoint.
 """
 
 import duckdb
@@ -12,7 +13,7 @@ _TABLES = (
     f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
     f"""
     CREATE TABLE IF NOT EXISTS {SCHEMA}.conversations (
-        id VARCHAR PRIMARY KEY,
+        id VARCHAR NOT NULL,
         created_at TIMESTAMPTZ NOT NULL,
         updated_at TIMESTAMPTZ NOT NULL,
         state VARCHAR,
@@ -51,13 +52,12 @@ _TABLES = (
         updated_at TIMESTAMPTZ,
         redacted BOOLEAN,
         raw JSON,
-        synced_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (conversation_id, id)
+        synced_at TIMESTAMPTZ NOT NULL
     )
     """,
     f"""
     CREATE TABLE IF NOT EXISTS {SCHEMA}.deleted_conversations (
-        id VARCHAR PRIMARY KEY,
+        id VARCHAR NOT NULL,
         deleted_at TIMESTAMPTZ NOT NULL,
         detected_via VARCHAR NOT NULL
     )

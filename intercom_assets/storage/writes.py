@@ -1,7 +1,10 @@
 """Set-based, idempotent writes of transformed frames into the mirror.
 
 Each function runs inside a caller's transaction (see `connection.transaction`), so a
-conversation's messages and its "messages synced" marker always commit together.
+conversation's messages and its "messages synced" marker always commit together. Keys are
+kept unique by these writes (update-then-insert-missing, frames deduplicated by key) and
+verified by the integrity checks, not by index constraints: DuckDB re-serialises a key index
+at every checkpoint, which made each batch's commit grow with the table.
 """
 
 from dataclasses import dataclass
@@ -10,10 +13,11 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from intercom_assets.transforms import CONVERSATION_SCHEMA
+from intercom_assets.transforms import CONVERSATION_SCHEMA, MESSAGE_SCHEMA
 
 _CONVERSATION_COLUMNS = list(CONVERSATION_SCHEMA)
-_UPDATE_CONVERSATION = ", ".join(f"{c} = excluded.{c}" for c in _CONVERSATION_COLUMNS[1:])
+_MESSAGE_COLUMNS = list(MESSAGE_SCHEMA)
+_UPDATE_CONVERSATION = ", ".join(f"{c} = i.{c}" for c in _CONVERSATION_COLUMNS if c != "id")
 
 
 @dataclass(frozen=True)
@@ -23,13 +27,31 @@ class ConversationChanges:
     unchanged: int
 
 
+def _upsert_conversation_rows(
+    conn: duckdb.DuckDBPyConnection, view: str, *, only_changed: bool
+) -> None:
+    """Update stored rows from `view` (all, or those whose updated_at moved), insert the rest.
+
+    The messages marker columns are never touched here.
+    """
+    changed = " AND c.updated_at <> i.updated_at" if only_changed else ""
+    conn.execute(
+        f"UPDATE intercom.conversations c SET {_UPDATE_CONVERSATION}"
+        f" FROM {view} i WHERE c.id = i.id{changed}"
+    )
+    conn.execute(
+        f"INSERT INTO intercom.conversations ({', '.join(_CONVERSATION_COLUMNS)})"
+        f" SELECT i.* FROM {view} i ANTI JOIN intercom.conversations c ON c.id = i.id"
+    )
+
+
 def upsert_conversations(
     conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame
 ) -> ConversationChanges:
     """Insert new and update changed conversations; unchanged rows are not rewritten.
 
-    The messages marker columns are left alone, so a conversation whose `updated_at` moved
-    becomes stale for the messages step until its parts are re-fetched.
+    A conversation whose `updated_at` moved keeps its old marker, so it becomes stale for the
+    messages step until its parts are re-fetched.
     """
     conn.register("incoming_conversations", frame)
     try:
@@ -41,15 +63,7 @@ def upsert_conversations(
             FROM incoming_conversations i LEFT JOIN intercom.conversations c USING (id)
             """
         ).fetchone()
-        conn.execute(
-            f"""
-            INSERT INTO intercom.conversations ({", ".join(_CONVERSATION_COLUMNS)})
-            SELECT i.* FROM incoming_conversations i
-            LEFT JOIN intercom.conversations c USING (id)
-            WHERE c.id IS NULL OR c.updated_at <> i.updated_at
-            ON CONFLICT (id) DO UPDATE SET {_UPDATE_CONVERSATION}
-            """
-        )
+        _upsert_conversation_rows(conn, "incoming_conversations", only_changed=True)
     finally:
         conn.unregister("incoming_conversations")
     return ConversationChanges(new, changed, unchanged)
@@ -69,23 +83,14 @@ def write_messages(
     conn.register("retrieved_conversations", conversations)
     conn.register("retrieved_messages", messages)
     try:
+        _upsert_conversation_rows(conn, "retrieved_conversations", only_changed=False)
         conn.execute(
-            f"""
-            INSERT INTO intercom.conversations ({", ".join(_CONVERSATION_COLUMNS)})
-            SELECT * FROM retrieved_conversations
-            ON CONFLICT (id) DO UPDATE SET {_UPDATE_CONVERSATION}
-            """
+            "DELETE FROM intercom.messages m USING retrieved_messages i"
+            " WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
         )
         conn.execute(
-            """
-            INSERT INTO intercom.messages BY NAME SELECT * FROM retrieved_messages
-            ON CONFLICT (conversation_id, id) DO UPDATE SET
-                part_type = excluded.part_type, body = excluded.body,
-                author_type = excluded.author_type, author_id = excluded.author_id,
-                author_name = excluded.author_name, author_email = excluded.author_email,
-                created_at = excluded.created_at, updated_at = excluded.updated_at,
-                redacted = excluded.redacted, raw = excluded.raw, synced_at = excluded.synced_at
-            """
+            f"INSERT INTO intercom.messages ({', '.join(_MESSAGE_COLUMNS)})"
+            " SELECT * FROM retrieved_messages"
         )
         conn.execute(
             """
@@ -114,12 +119,10 @@ def remove_conversations(
         )
         conn.execute("DELETE FROM intercom.conversations WHERE id IN (SELECT id FROM doomed)")
         conn.execute(
-            """
-            INSERT INTO intercom.deleted_conversations
-            SELECT id, ?, ? FROM doomed
-            ON CONFLICT (id) DO UPDATE SET deleted_at = excluded.deleted_at,
-                detected_via = excluded.detected_via
-            """,
+            "DELETE FROM intercom.deleted_conversations WHERE id IN (SELECT id FROM doomed)"
+        )
+        conn.execute(
+            "INSERT INTO intercom.deleted_conversations SELECT id, ?, ? FROM doomed",
             [deleted_at, detected_via],
         )
     finally:
