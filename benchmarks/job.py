@@ -1,0 +1,121 @@
+"""Run the production job, `intercom_sync_job`, over a partition range, and measure it.
+
+Used in-process by the bound and no-op modes (so RUSAGE_SELF is the job's process) and as a
+worker process by the shared-budget mode: `python -m benchmarks.job FIRST LAST` prints one JSON
+line. The INTERCOM_* environment must be set before this module runs the job, because
+`intercom_assets.definitions` reads it at import.
+"""
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from benchmarks.common import own_usage
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+_LOCK_WAIT = re.compile(r"is locked by .*; waiting (?P<seconds>[\d.]+)s")
+# Run-metadata counters summed over both assets.
+_COUNTERS = (
+    "api_requests",
+    "api_requests_search",
+    "api_requests_get",
+    "api_429s",
+    "api_retries",
+    "conversations_seen",
+    "conversations_new",
+    "conversations_changed",
+    "conversations_synced",
+    "messages_written",
+)
+
+
+@dataclass
+class JobOutcome:
+    success: bool
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mib: float
+    counters: dict[str, int] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    lock_waits: int = 0
+    lock_wait_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def _summarize(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> JobOutcome:
+    # A range run records one materialization per partition, all with the step's metadata.
+    per_asset: dict[str, Any] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        per_asset[materialization.asset_key.path[-1]] = materialization.metadata
+    counters = dict.fromkeys(_COUNTERS, 0)
+    steps: dict[str, float] = {}
+    for name, metadata in per_asset.items():
+        for key, entry in metadata.items():
+            if key in counters and isinstance(entry.value, int):
+                counters[key] += entry.value
+            if key == "duration_seconds":
+                steps[name] = float(entry.value)  # type: ignore[arg-type]
+    outcome = JobOutcome(result.success, 0.0, 0.0, 0.0, counters, steps)
+    for record in instance.all_logs(result.run_id):
+        message = record.user_message or ""
+        if match := _LOCK_WAIT.search(message):
+            outcome.lock_waits += 1
+            outcome.lock_wait_seconds += float(match["seconds"])
+    for event in result.all_events:
+        if event.is_step_failure or event.is_run_failure:
+            outcome.errors.append(event.message or event.event_type_value)
+    return outcome
+
+
+def run_sync_job(
+    first_day: str, last_day: str, *, concurrency: int | None = None, log_level: str = "INFO"
+) -> JobOutcome:
+    """One single-run backfill of [first_day, last_day], as the UI's backfill dialog launches it.
+
+    `concurrency` overrides IntercomResource.concurrency (default: the production value).
+    """
+    from intercom_assets.definitions import defs
+
+    job = defs.resolve_job_def("intercom_sync_job")
+    resources: dict[str, Any] = {}
+    if concurrency is not None:
+        intercom = defs.resources["intercom"]
+        resources["intercom"] = intercom.model_copy(update={"concurrency": concurrency})
+    started = time.monotonic()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START: first_day, RANGE_END: last_day},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            resources=resources or None,
+            raise_on_error=False,
+        )
+        outcome = _summarize(result, instance)
+    outcome.wall_seconds = time.monotonic() - started
+    outcome.cpu_seconds, outcome.peak_rss_mib = own_usage()
+    return outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run intercom_sync_job; print a JSON outcome.")
+    parser.add_argument("first_day")
+    parser.add_argument("last_day")
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    outcome = run_sync_job(
+        args.first_day, args.last_day, concurrency=args.concurrency, log_level=args.log_level
+    )
+    print(json.dumps(asdict(outcome)), flush=True)
+    return 0 if outcome.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Overhead mode: our own cost per conversation and message, with no HTTP at all.
+
+`sync_conversations` and `sync_messages` (the functions the assets call, with their batch
+sizes) run against a client that replays recorded emulator payloads instead of calling the
+API. So the time measured is JSON decoding (the real client decodes every body too),
+transforms, DuckDB writes and the sync's own bookkeeping. If this is well above the API's
+~166 conversations/s, the API stays the bottleneck.
+
+Payloads: `--templates` distinct conversations are rendered once by the emulator's data
+generator (2.16 shape, as GET /conversations/{id} returns them) and replayed under unique ids.
+
+    python -m benchmarks.overhead                     # 100,000 conversations, ~1M messages
+    python -m benchmarks.overhead --conversations 10000
+"""
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+if not __package__:  # `python benchmarks/overhead.py`: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import SEARCH_PER_PAGE, Machine, SystemLoad, own_usage, print_table
+from intercom_assets.emulator import Emulator, EmulatorConfig
+from intercom_assets.storage import prepare_database, reader
+from intercom_assets.sync import SyncWindow, sync_conversations, sync_messages
+
+FIRST_ID = 900_000_000  # replayed ids: FIRST_ID + i, never an emulator id
+
+
+def record_templates(
+    templates: int, mean_parts: float, seed: int
+) -> tuple[list[bytes], list[bytes], int]:
+    """Search items and full conversations, encoded as the emulator sends them; history days."""
+    days = max(1, templates // 200)
+    config = EmulatorConfig(
+        seed=seed,
+        days=days,
+        conversations_per_day=-(-templates // days),
+        mean_parts=mean_parts,
+        large_conversations=0,  # snapshot() is uncapped; keep every template <= 500 parts
+    )
+    emulator = Emulator(config)  # never started: only its data generator is used
+    items, conversations = [], []
+    try:
+        for cid in emulator.conversation_ids()[:templates]:
+            conversation = emulator.snapshot(cid)
+            conversations.append(_encode(conversation))
+            del conversation["conversation_parts"]  # a search result has no parts
+            items.append(_encode(conversation))
+    finally:
+        emulator.stop()
+    return items, conversations, days
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()  # UTF-8, like the API
+
+
+class RecordedClient:
+    """Stands in for IntercomClient in the sync functions: same calls, recorded answers."""
+
+    def __init__(self, items: list[bytes], conversations: list[bytes], count: int) -> None:
+        self._items, self._conversations = items, conversations
+        self._count = count
+        self.decode_seconds = 0.0
+
+    def _decode(self, templates: list[bytes], index: int) -> dict[str, Any]:
+        started = time.perf_counter()
+        payload = json.loads(templates[index % len(templates)])
+        payload["id"] = str(FIRST_ID + index)
+        self.decode_seconds += time.perf_counter() - started
+        return payload
+
+    def search_windows(
+        self, field: str, windows: Sequence[tuple[int, int]], **_: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of 150 search items, every conversation once."""
+        for start in range(0, self._count, SEARCH_PER_PAGE):
+            stop = min(start + SEARCH_PER_PAGE, self._count)
+            yield [self._decode(self._items, index) for index in range(start, stop)]
+
+    def get_conversations(self, ids: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        for cid in ids:
+            yield cid, self._decode(self._conversations, int(cid) - FIRST_ID)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--templates", type=int, default=2_000)
+    parser.add_argument("--mean-parts", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", type=Path, default=None, help="default: a temp file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log = logging.getLogger("benchmarks.overhead")
+    machine = Machine.probe()
+    items, conversations, days = record_templates(args.templates, args.mean_parts, args.seed)
+    client = RecordedClient(items, conversations, args.conversations)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    window = SyncWindow(today - timedelta(days=days - 1), today + timedelta(days=1))
+    with tempfile.TemporaryDirectory(prefix="intercom-overhead-") as scratch:
+        database = str(args.database or Path(scratch) / "intercom.duckdb")
+        load = SystemLoad(lambda: own_usage()[0])
+        started = time.perf_counter()
+        prepare_database(database, log)
+        searched = sync_conversations(client, database, window, log)  # type: ignore[arg-type]
+        after_conversations = time.perf_counter()
+        synced = sync_messages(client, database, window.start, window.end, log)  # type: ignore[arg-type]
+        finished = time.perf_counter()
+        load_line = load.line()
+        with reader(database, log) as conn:
+            stored = conn.execute("SELECT count(*) FROM intercom.messages").fetchone()[0]
+        size_mib = Path(database).stat().st_size / 1024**2
+    total = finished - started
+    messages = synced.messages_written
+    conversations_phase = after_conversations - started
+    messages_phase = finished - after_conversations
+    rows = [
+        (
+            "conversations / messages written",
+            f"{searched.seen:,} / {messages:,} ({stored:,} stored)",
+        ),
+        ("**conversations/s**, whole sync", f"**{args.conversations / total:,.0f}**"),
+        ("**messages/s**, whole sync", f"**{messages / total:,.0f}**"),
+        ("wall time", f"{total:.1f} s"),
+        (
+            "conversations step (search pages → upsert)",
+            f"{conversations_phase:.1f} s ({args.conversations / conversations_phase:,.0f} conv/s)",
+        ),
+        (
+            "messages step (GET payloads → messages)",
+            f"{messages_phase:.1f} s ({args.conversations / messages_phase:,.0f} conv/s, "
+            f"{messages / messages_phase:,.0f} msg/s)",
+        ),
+        ("of which JSON decoding of payloads", f"{client.decode_seconds:.1f} s"),
+        ("unusable records", str(len(searched.rejected) + len(synced.rejected))),
+        ("DuckDB file size", f"{size_mib:,.0f} MiB"),
+        ("**peak RSS**", f"**{own_usage()[1]:,.0f} MiB**"),
+    ]
+    print_table(
+        f"Overhead mode: {args.conversations:,} conversations from {args.templates:,} recorded "
+        "payloads, no HTTP",
+        rows,
+    )
+    print(f"\nMachine: {machine.line()}\nLoad: {load_line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
