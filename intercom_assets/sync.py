@@ -149,8 +149,8 @@ def sync_messages(
     end: datetime,
     log: logging.Logger,
     *,
-    batch_conversations: int = 100,
-    batch_messages: int = 5_000,
+    batch_conversations: int = 500,
+    batch_messages: int = 10_000,
 ) -> MessagesResult:
     """GET every stale conversation concurrently and write its messages with its marker."""
     with transaction(database, log) as conn:
