@@ -27,17 +27,14 @@ class ConversationChanges:
     unchanged: int
 
 
-def _upsert_conversation_rows(
-    conn: duckdb.DuckDBPyConnection, view: str, *, only_changed: bool
-) -> None:
-    """Update stored rows from `view` (all, or those whose updated_at moved), insert the rest.
+def _upsert_conversation_rows(conn: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Rewrite stored rows of `view` whose updated_at moved, insert the new ones.
 
-    The messages marker columns are never touched here.
+    Unchanged rows are not rewritten and the messages marker columns are never touched here.
     """
-    changed = " AND c.updated_at <> i.updated_at" if only_changed else ""
     conn.execute(
         f"UPDATE intercom.conversations c SET {_UPDATE_CONVERSATION}"
-        f" FROM {view} i WHERE c.id = i.id{changed}"
+        f" FROM {view} i WHERE c.id = i.id AND c.updated_at <> i.updated_at"
     )
     conn.execute(
         f"INSERT INTO intercom.conversations ({', '.join(_CONVERSATION_COLUMNS)})"
@@ -63,7 +60,7 @@ def upsert_conversations(
             FROM incoming_conversations i LEFT JOIN intercom.conversations c USING (id)
             """
         ).fetchone()
-        _upsert_conversation_rows(conn, "incoming_conversations", only_changed=True)
+        _upsert_conversation_rows(conn, "incoming_conversations")
     finally:
         conn.unregister("incoming_conversations")
     return ConversationChanges(new, changed, unchanged)
@@ -83,7 +80,7 @@ def write_messages(
     conn.register("retrieved_conversations", conversations)
     conn.register("retrieved_messages", messages)
     try:
-        _upsert_conversation_rows(conn, "retrieved_conversations", only_changed=False)
+        _upsert_conversation_rows(conn, "retrieved_conversations")
         conn.execute(
             "DELETE FROM intercom.messages m USING retrieved_messages i"
             " WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
