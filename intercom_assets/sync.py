@@ -18,10 +18,16 @@ from intercom_assets.storage import (
     stale_conversation_ids,
     stored_conversation_ids,
     transaction,
+    unchanged_conversation_ids,
     upsert_conversations,
     write_messages,
 )
-from intercom_assets.transforms import Rejected, conversations_frame, messages_frame
+from intercom_assets.transforms import (
+    Rejected,
+    conversation_versions,
+    conversations_frame,
+    messages_frame,
+)
 from intercom_assets.writer import BackgroundWriter
 
 
@@ -109,23 +115,30 @@ def sync_conversations(
         "created_at", window.day_windows(), extra_filters=window.update_filters()
     )
     for batch in _batched(pages, batch_size):
-        transformed = conversations_frame(batch, _now())
-        frame = transformed.frame
-        result.rejected.extend(transformed.rejected)
+        versions = conversation_versions(batch)
         with transaction(database, log) as conn:
-            changes = upsert_conversations(conn, frame)
-        seen.update(frame["id"].to_list())
+            unchanged = unchanged_conversation_ids(conn, versions)
+            fresh = [c for c in batch if _text_id(c) not in unchanged]
+            transformed = conversations_frame(fresh, _now())
+            changes = upsert_conversations(conn, transformed.frame)
+        result.rejected.extend(transformed.rejected)
+        seen.update(versions["id"].to_list())
         result.new += changes.new
         result.changed += changes.changed
-        result.unchanged += changes.unchanged
-        if frame.height:
-            newest = int(frame["updated_at"].max().timestamp())
+        result.unchanged += len(unchanged)
+        if versions.height:
+            newest = int(versions["updated_at"].max().timestamp())
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
-        progress.advance(frame.height)
+        progress.advance(len(batch))
     result.seen = len(seen)
     if window.is_full and not result.rejected:
         result.deleted = _remove_vanished(client, database, window, seen, log)
     return result
+
+
+def _text_id(conversation: dict[str, Any]) -> str | None:
+    cid = conversation.get("id") if isinstance(conversation, dict) else None
+    return None if cid is None else str(cid)
 
 
 def _remove_vanished(

@@ -153,6 +153,18 @@ def _finish(rows: dict[str, list[Any]], schema: dict[str, pl.DataType]) -> pl.Da
     )
 
 
+def conversation_versions(conversations: list[dict[str, Any]]) -> pl.DataFrame:
+    """(id, updated_at) of each usable conversation: enough to skip unchanged ones cheaply."""
+    pairs = [
+        (_text(c.get("id")), _epoch(c.get("updated_at")))
+        for c in conversations
+        if isinstance(c, dict)
+    ]
+    usable = [(cid, ts) for cid, ts in pairs if cid is not None and ts is not None]
+    frame = pl.DataFrame(usable, schema={"id": pl.String(), "updated_at": pl.Int64()}, orient="row")
+    return frame.with_columns(pl.from_epoch("updated_at", "s").dt.replace_time_zone("UTC"))
+
+
 def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
     """One row per usable conversation; `conversation_parts` is left out of `raw`."""
     columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]

@@ -5,6 +5,7 @@ from intercom_assets.storage.reads import (
     preview_markdown,
     stale_conversation_ids,
     stored_conversation_ids,
+    unchanged_conversation_ids,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
 from intercom_assets.storage.writes import (
@@ -26,6 +27,7 @@ __all__ = [
     "stale_conversation_ids",
     "stored_conversation_ids",
     "transaction",
+    "unchanged_conversation_ids",
     "upsert_conversations",
     "write_messages",
 ]

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import duckdb
+import polars as pl
 
 
 def stale_conversation_ids(
@@ -32,6 +33,19 @@ def stale_conversation_ids(
         [start, end],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def unchanged_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame) -> set[str]:
+    """Ids in `versions` (id, updated_at) stored with exactly that updated_at."""
+    conn.register("incoming_versions", versions)
+    try:
+        rows = conn.execute(
+            "SELECT v.id FROM incoming_versions v JOIN intercom.conversations c"
+            " ON c.id = v.id AND c.updated_at = v.updated_at"
+        ).fetchall()
+    finally:
+        conn.unregister("incoming_versions")
+    return {row[0] for row in rows}
 
 
 def stored_conversation_ids(
