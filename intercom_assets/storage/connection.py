@@ -19,9 +19,9 @@ from intercom_assets.storage.schema import ensure_schema
 # The file is attached under this alias: a file named `intercom.duckdb` would otherwise make
 # `intercom.conversations` ambiguous between its catalog and the `intercom` schema.
 CATALOG = "mirror"
-# DuckDB's default is 80% of RAM for its caches; a sync needs little, and the bound keeps a
-# 10^6-message backfill's process small.
-DEFAULT_CONFIG = {"memory_limit": "256MB"}
+# DuckDB's default is 80% of RAM for its caches; a sync needs little, and the cap keeps a
+# 10^6-message backfill's process small (673 -> 564 MiB peak RSS in benchmarks/overhead.py).
+DEFAULT_CONFIG = {"memory_limit": "128MB"}
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
