@@ -13,23 +13,7 @@ from dagster_duckdb import DuckDBResource
 from intercom_assets.assets import messages
 from intercom_assets.checks.scope import CheckWindow, check_window, id_list
 from intercom_assets.partitions import daily_partitions
-from intercom_assets.storage import reader
-
-PART_LIMIT = 500
-_SHORTFALLS = """
-WITH scope AS (
-    SELECT id, created_at, coalesce(parts_reported, 0) AS reported
-    FROM intercom.conversations WHERE created_at >= ? AND created_at < ?
-), stored AS (
-    SELECT conversation_id, count(*) AS parts FROM intercom.messages
-    WHERE part_type <> 'source' AND conversation_id IN (SELECT id FROM scope)
-    GROUP BY conversation_id
-)
-SELECT s.id, strftime(s.created_at, '%Y-%m-%d'), s.reported, coalesce(p.parts, 0)
-FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
-WHERE coalesce(p.parts, 0) < s.reported
-ORDER BY s.created_at, s.id
-"""
+from intercom_assets.storage import PART_LIMIT, part_shortfalls, reader
 
 
 @dataclass(frozen=True)
@@ -126,7 +110,7 @@ def messages_complete(
 ) -> dg.AssetCheckResult:
     window = check_window(context)
     with reader(duckdb.database, context.log) as conn:
-        rows = conn.execute(_SHORTFALLS, window.params).fetchall()
+        rows = part_shortfalls(conn, *window.params)
         (checked,) = conn.execute(
             "SELECT count(*) FROM intercom.conversations WHERE created_at >= ? AND created_at < ?",
             window.params,

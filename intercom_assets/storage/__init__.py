@@ -2,6 +2,8 @@
 
 from intercom_assets.storage.connection import connect, prepare_database, reader, transaction
 from intercom_assets.storage.reads import (
+    PART_LIMIT,
+    part_shortfalls,
     preview_markdown,
     stale_conversation_ids,
     stored_conversation_ids,
@@ -16,10 +18,12 @@ from intercom_assets.storage.writes import (
 )
 
 __all__ = [
+    "PART_LIMIT",
     "SCHEMA",
     "ConversationChanges",
     "connect",
     "ensure_schema",
+    "part_shortfalls",
     "prepare_database",
     "preview_markdown",
     "reader",

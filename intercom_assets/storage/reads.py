@@ -5,6 +5,26 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+# What one GET can show of a conversation: Intercom returns only its newest parts.
+PART_LIMIT = 500
+
+# Per conversation created in [?, ?): its marker, parts Intercom reports and parts stored
+# (the opening message excluded). Shared by the messages step and `messages_complete`.
+_PART_COUNTS = """
+WITH scope AS (
+    SELECT id, created_at, updated_at, messages_synced_updated_at,
+           coalesce(parts_reported, 0) AS reported
+    FROM intercom.conversations WHERE created_at >= ? AND created_at < ?
+), stored AS (
+    SELECT conversation_id, count(*) AS parts FROM intercom.messages
+    WHERE part_type <> 'source' AND conversation_id IN (SELECT id FROM scope)
+    GROUP BY conversation_id
+)
+SELECT s.id, strftime(s.created_at, '%Y-%m-%d') AS day, s.reported,
+       coalesce(p.parts, 0) AS stored, s.messages_synced_updated_at, s.updated_at
+FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
+"""
+
 
 def stale_conversation_ids(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
@@ -16,23 +36,23 @@ def stale_conversation_ids(
     the partition then repairs them, as the `messages_complete` check advises.
     """
     rows = conn.execute(
-        """
-        WITH scope AS (
-            SELECT id, created_at, updated_at, messages_synced_updated_at, parts_reported
-            FROM intercom.conversations WHERE created_at >= ? AND created_at < ?
-        ), stored AS (
-            SELECT conversation_id, count(*) AS parts FROM intercom.messages
-            WHERE part_type <> 'source' AND conversation_id IN (SELECT id FROM scope)
-            GROUP BY conversation_id
-        )
-        SELECT s.id FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
-        WHERE s.messages_synced_updated_at IS DISTINCT FROM s.updated_at
-           OR coalesce(p.parts, 0) < least(coalesce(s.parts_reported, 0), 500)
-        ORDER BY s.created_at, s.id
-        """,
+        f"SELECT id FROM ({_PART_COUNTS})"
+        " WHERE messages_synced_updated_at IS DISTINCT FROM updated_at"
+        f" OR stored < least(reported, {PART_LIMIT}) ORDER BY day, id",
         [start, end],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def part_shortfalls(
+    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> list[tuple[str, str, int, int]]:
+    """(id, created day, reported, stored) of conversations holding fewer parts than reported."""
+    return conn.execute(
+        f"SELECT id, day, reported, stored FROM ({_PART_COUNTS})"
+        " WHERE stored < reported ORDER BY day, id",
+        [start, end],
+    ).fetchall()
 
 
 def unchanged_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame) -> set[str]:
