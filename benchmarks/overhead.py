@@ -28,6 +28,7 @@ if not __package__:  # `python benchmarks/overhead.py`: make the `benchmarks` pa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import SEARCH_PER_PAGE, Machine, SystemLoad, own_usage, print_table
+from intercom_assets import codec
 from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.storage import prepare_database, reader
 from intercom_assets.sync import SyncWindow, sync_conversations, sync_messages
@@ -74,7 +75,7 @@ class RecordedClient:
 
     def _decode(self, templates: list[bytes], index: int) -> dict[str, Any]:
         started = time.perf_counter()
-        payload = json.loads(templates[index % len(templates)])
+        payload = codec.loads(templates[index % len(templates)])
         payload["id"] = str(FIRST_ID + index)
         self.decode_seconds += time.perf_counter() - started
         return payload

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import polars as pl
+
 from intercom_assets.client import IntercomClient, IntercomError
+from intercom_assets.gctune import fewer_collections
 from intercom_assets.progress import Progress
 from intercom_assets.storage import (
+    WriteSession,
     remove_conversations,
     stale_conversation_ids,
     stored_conversation_ids,
@@ -99,6 +103,7 @@ def _batched(pages: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[
         yield batch
 
 
+@fewer_collections()
 def sync_conversations(
     client: IntercomClient,
     database: str,
@@ -114,12 +119,12 @@ def sync_conversations(
     pages = client.search_windows(
         "created_at", window.day_windows(), extra_filters=window.update_filters()
     )
-    for batch in _batched(pages, batch_size):
+
+    def write(batch: list[dict[str, Any]]) -> None:
         versions = conversation_versions(batch)
-        with transaction(database, log) as conn:
+        with session.transaction() as conn:
             unchanged = unchanged_conversation_ids(conn, versions)
-            fresh = [c for c in batch if _text_id(c) not in unchanged]
-            transformed = conversations_frame(fresh, _now())
+            transformed = conversations_frame(_without(batch, unchanged), _now())
             changes = upsert_conversations(conn, transformed.frame)
         result.rejected.extend(transformed.rejected)
         seen.update(versions["id"].to_list())
@@ -129,16 +134,28 @@ def sync_conversations(
         if versions.height:
             newest = int(versions["updated_at"].max().timestamp())
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
-        progress.advance(len(batch))
+
+    with (
+        WriteSession(database, log) as session,
+        BackgroundWriter(write, on_idle=session.release) as writer,
+    ):
+        for batch in _batched(pages, batch_size):
+            writer.submit(batch)
+            progress.advance(len(batch))
     result.seen = len(seen)
     if window.is_full and not result.rejected:
         result.deleted = _remove_vanished(client, database, window, seen, log)
     return result
 
 
-def _text_id(conversation: dict[str, Any]) -> str | None:
-    cid = conversation.get("id") if isinstance(conversation, dict) else None
-    return None if cid is None else str(cid)
+def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
+    """The conversations whose id is not in `ids` (records without an id are kept)."""
+    kept = []
+    for conversation in conversations:
+        cid = conversation.get("id") if isinstance(conversation, dict) else None
+        if cid is None or str(cid) not in ids:
+            kept.append(conversation)
+    return kept
 
 
 def _remove_vanished(
@@ -155,6 +172,7 @@ def _remove_vanished(
     return len(gone)
 
 
+@fewer_collections()
 def sync_messages(
     client: IntercomClient,
     database: str,
@@ -173,9 +191,12 @@ def sync_messages(
     batch = _Batch()
 
     def write(ready: _Batch) -> None:
-        _write_batch(database, ready, result, log)
+        _write_batch(session, ready, result, log)
 
-    with BackgroundWriter(write) as writer:
+    with (
+        WriteSession(database, log) as session,
+        BackgroundWriter(write, on_idle=session.release) as writer,
+    ):
         for conversation_id, payload in client.get_conversations(stale):
             progress.advance()
             if payload is None:
@@ -212,18 +233,34 @@ def _part_count(conversation: dict[str, Any]) -> int:
     return len(parts) if isinstance(parts, list) else 0
 
 
-def _write_batch(database: str, batch: _Batch, result: MessagesResult, log: logging.Logger) -> None:
+def _write_batch(
+    session: WriteSession, batch: _Batch, result: MessagesResult, log: logging.Logger
+) -> None:
+    """Messages and markers of a batch; conversation rows only where `updated_at` moved.
+
+    The conversations step usually stored the same version seconds earlier, so transforming
+    its row again from the GET payload would be wasted work.
+    """
     found, gone, synced_at = batch.found, batch.gone, _now()
-    conversations = conversations_frame(found, synced_at)
-    usable_ids = set(conversations.frame["id"].to_list())
-    messages = messages_frame([c for c in found if str(c.get("id")) in usable_ids], synced_at)
+    versions = conversation_versions(found)
+    with session.transaction() as conn:
+        unchanged = unchanged_conversation_ids(conn, versions)
+    conversations = conversations_frame(_without(found, unchanged), synced_at)
+    usable = unchanged | set(conversations.frame["id"].to_list())
+    messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
+    markers = pl.concat(
+        [
+            versions.filter(pl.col("id").is_in(list(unchanged))),
+            conversations.frame.select(versions.columns),
+        ]
+    )
     for rejected in conversations.rejected + messages.rejected:
         log.warning("Unusable %s %s: %s", rejected.kind, rejected.id, rejected.reason)
     result.rejected.extend(conversations.rejected + messages.rejected)
-    with transaction(database, log) as conn:
+    with session.transaction() as conn:
         if gone:
             remove_conversations(conn, gone, synced_at, "404")
-        write_messages(conn, conversations.frame, messages.frame, synced_at)
+        write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
     result.not_found += len(gone)
-    result.conversations_synced += conversations.frame.height
+    result.conversations_synced += markers.height
     result.messages_written += messages.frame.height

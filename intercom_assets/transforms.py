@@ -6,12 +6,13 @@ record without a usable id or timestamps is returned as a rejection instead of r
 one bad record never fails a run.
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import polars as pl
+
+from intercom_assets import codec
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -201,9 +202,7 @@ def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime
             "waiting_since": _epoch(conv.get("waiting_since")),
             "snoozed_until": _epoch(conv.get("snoozed_until")),
             "parts_reported": _parts_reported(conv),
-            "raw": json.dumps(
-                {k: v for k, v in conv.items() if k != "conversation_parts"}, ensure_ascii=False
-            ),
+            "raw": codec.dumps({k: v for k, v in conv.items() if k != "conversation_parts"}),
         }
         for name in columns:
             rows[name].append(values[name])
@@ -229,7 +228,7 @@ def _message_values(
         "created_at": ts[0],
         "updated_at": ts[1],
         "redacted": bool(_bool(part.get("redacted"))),
-        "raw": json.dumps(part, ensure_ascii=False),
+        "raw": codec.dumps(part),
     }
 
 

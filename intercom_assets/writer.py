@@ -10,16 +10,28 @@ Batch = TypeVar("Batch")
 _STOP = object()
 
 
+def _nothing() -> None:
+    return None
+
+
 class BackgroundWriter(Generic[Batch]):
     """Applies `write` to submitted batches in order, on one thread, at most `depth` queued.
 
     The bounded queue keeps memory flat: when DuckDB is slower than the API, `submit` blocks.
-    A write error is re-raised to the producer at its next `submit` or at exit, so a failed
-    batch stops the run instead of being skipped.
+    `on_idle` runs on the writer thread whenever the queue runs dry (and at exit), which is
+    when a held DuckDB connection should be let go. A write error is re-raised to the
+    producer at its next `submit` or at exit, so a failed batch stops the run instead of
+    being skipped.
     """
 
-    def __init__(self, write: Callable[[Batch], None], depth: int = 2) -> None:
-        self._write = write
+    def __init__(
+        self,
+        write: Callable[[Batch], None],
+        *,
+        on_idle: Callable[[], None] = _nothing,
+        depth: int = 2,
+    ) -> None:
+        self._write, self._on_idle = write, on_idle
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="duckdb-writer", daemon=True)
@@ -30,8 +42,14 @@ class BackgroundWriter(Generic[Batch]):
             if self._error is None:
                 try:
                     self._write(batch)  # type: ignore[arg-type]
+                    if self._queue.empty():
+                        self._on_idle()
                 except BaseException as error:
                     self._error = error
+        try:
+            self._on_idle()
+        except BaseException as error:
+            self._error = self._error or error
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:

@@ -7,7 +7,6 @@ is not a JSON object. Never retried: 400/401/403/404 and other 4xx, which retryi
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from intercom_assets import codec
 from intercom_assets.client.errors import IntercomUnavailableError, client_error
 from intercom_assets.client.ratelimit import RateHeaders, RateLimiter
 from intercom_assets.client.stats import RequestStats
@@ -158,7 +158,7 @@ class Transport:
         if status >= 400:
             raise client_error(status, content, request=label, api_version=self.api_version)
         try:
-            payload = json.loads(content)
+            payload = codec.loads(content)
         except ValueError:
             return _Retry(f"HTTP {status} with a body that is not valid JSON", status=status)
         if not isinstance(payload, dict):

@@ -1,6 +1,12 @@
 """DuckDB storage of the mirror: schema, short write transactions, set-based writes."""
 
-from intercom_assets.storage.connection import connect, prepare_database, reader, transaction
+from intercom_assets.storage.connection import (
+    WriteSession,
+    connect,
+    prepare_database,
+    reader,
+    transaction,
+)
 from intercom_assets.storage.reads import (
     PART_LIMIT,
     part_shortfalls,
@@ -21,6 +27,7 @@ __all__ = [
     "PART_LIMIT",
     "SCHEMA",
     "ConversationChanges",
+    "WriteSession",
     "connect",
     "ensure_schema",
     "part_shortfalls",

@@ -69,15 +69,19 @@ def upsert_conversations(
 def write_messages(
     conn: duckdb.DuckDBPyConnection,
     conversations: pl.DataFrame,
+    markers: pl.DataFrame,
     messages: pl.DataFrame,
     synced_at: datetime,
 ) -> None:
     """Upsert retrieved conversations and their messages, then mark them synced.
 
-    Messages are never deleted here: the API shows only the newest 500 parts, so parts stored
-    earlier stay. The marker records the `updated_at` the messages were read at.
+    `markers` holds (id, updated_at) of every conversation whose messages are in `messages`,
+    including those whose row is unchanged and so not in `conversations`. Messages are never
+    deleted here: the API shows only the newest 500 parts, so parts stored earlier stay. The
+    marker records the `updated_at` the messages were read at.
     """
     conn.register("retrieved_conversations", conversations)
+    conn.register("retrieved_markers", markers)
     conn.register("retrieved_messages", messages)
     try:
         _upsert_conversation_rows(conn, "retrieved_conversations")
@@ -93,12 +97,13 @@ def write_messages(
             """
             UPDATE intercom.conversations c
             SET messages_synced_updated_at = r.updated_at, messages_synced_at = ?
-            FROM retrieved_conversations r WHERE c.id = r.id
+            FROM retrieved_markers r WHERE c.id = r.id
             """,
             [synced_at],
         )
     finally:
         conn.unregister("retrieved_conversations")
+        conn.unregister("retrieved_markers")
         conn.unregister("retrieved_messages")
 
 

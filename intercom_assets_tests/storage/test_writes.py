@@ -34,14 +34,15 @@ def _upsert(db: str, *payloads: dict):
         return upsert_conversations(conn, conversations_frame(list(payloads), T0).frame)
 
 
+def _write_messages_in(conn, *payloads: dict) -> None:
+    conversations = conversations_frame(list(payloads), T0).frame
+    markers = conversations.select("id", "updated_at")
+    write_messages(conn, conversations, markers, messages_frame(list(payloads), T0).frame, T0)
+
+
 def _write_messages(db: str, *payloads: dict) -> None:
     with transaction(db, LOG) as conn:
-        write_messages(
-            conn,
-            conversations_frame(list(payloads), T0).frame,
-            messages_frame(list(payloads), T0).frame,
-            T0,
-        )
+        _write_messages_in(conn, *payloads)
 
 
 def _query(db: str, sql: str) -> list[tuple]:
@@ -109,12 +110,7 @@ def test_removing_conversations_deletes_messages_and_records_why(db):
 
 def test_a_failed_batch_leaves_nothing_behind(db):
     with pytest.raises(RuntimeError), transaction(db, LOG) as conn:
-        write_messages(
-            conn,
-            conversations_frame([conversation("1")], T0).frame,
-            messages_frame([conversation("1")], T0).frame,
-            T0,
-        )
+        _write_messages_in(conn, conversation("1"))
         raise RuntimeError("killed mid-batch")
     assert _query(db, "SELECT count(*) FROM intercom.messages") == [(0,)]
     assert _query(db, "SELECT count(*) FROM intercom.conversations") == [(0,)]

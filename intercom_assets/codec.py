@@ -1,0 +1,39 @@
+"""JSON on the hot path: orjson, with the standard library for what orjson refuses.
+
+Decoding API bodies and encoding the `raw` columns are most of a sync's Python time, and
+orjson does both 2-5x faster. The few things it rejects take a slow path instead of failing a
+batch: escaped lone surrogates (decoded, then replaced by "?" since neither polars nor DuckDB
+can store them), `NaN` literals, and integers beyond 64 bits when encoding.
+"""
+
+import json
+from typing import Any
+
+import orjson
+
+
+def loads(data: bytes | str) -> Any:
+    """Decode JSON; raises ValueError (json.JSONDecodeError) when neither decoder can."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _storable(json.loads(data))
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text, non-ASCII kept as is (the API's own encoding is UTF-8)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
+def _storable(value: Any) -> Any:
+    """`value` with every string made encodable as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode()
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
