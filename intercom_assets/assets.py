@@ -11,7 +11,12 @@ from intercom_assets.partitions import daily_partitions
 from intercom_assets.resource import IntercomResource
 from intercom_assets.runtime import api_metadata, intercom_client, prepared_database
 from intercom_assets.storage import preview_markdown, reader
-from intercom_assets.sync import SyncWindow, sync_conversations, sync_messages
+from intercom_assets.sync import (
+    MESSAGES_BATCH_CONVERSATIONS,
+    SyncWindow,
+    sync_conversations,
+    sync_messages,
+)
 
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=26), warn_window=timedelta(hours=2)
@@ -32,7 +37,7 @@ class ConversationsConfig(dg.Config):
 class MessagesConfig(dg.Config):
     """How many conversations one DuckDB transaction commits: a crash loses at most this many."""
 
-    batch_conversations: int = Field(default=100, ge=1, le=10_000)
+    batch_conversations: int = Field(default=MESSAGES_BATCH_CONVERSATIONS, ge=1, le=10_000)
 
 
 def _preview(database: str, context: dg.AssetExecutionContext, sql: str) -> dg.MetadataValue:

@@ -88,6 +88,11 @@ class MessagesResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+# Conversations per messages transaction: a crash loses at most this many GETs. Smaller
+# batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
+MESSAGES_BATCH_CONVERSATIONS = 250
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -180,8 +185,8 @@ def sync_messages(
     end: datetime,
     log: logging.Logger,
     *,
-    batch_conversations: int = 500,
-    batch_messages: int = 10_000,
+    batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
+    batch_messages: int = 5_000,
 ) -> MessagesResult:
     """GET every stale conversation concurrently and write its messages with its marker."""
     with transaction(database, log) as conn:

@@ -21,8 +21,9 @@ from intercom_assets.storage.schema import ensure_schema
 # `intercom.conversations` ambiguous between its catalog and the `intercom` schema.
 CATALOG = "mirror"
 # DuckDB's default is 80% of RAM for its caches; a sync needs little, and the cap keeps a
-# 10^6-message backfill's process small (673 -> 564 MiB peak RSS in benchmarks/overhead.py).
-DEFAULT_CONFIG = {"memory_limit": "128MB"}
+# 10^6-message backfill's process small (benchmarks/overhead.py: peak RSS 527 MiB at 128 MB,
+# 441 MiB at 96 MB, same speed). Data over the cap spills to `<database>.tmp`.
+DEFAULT_CONFIG = {"memory_limit": "96MB"}
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -43,11 +44,14 @@ def connect(
 
     Queries see the mirror as `intercom.<table>` whatever the file is called.
     """
+    settings = {**DEFAULT_CONFIG, **(config or {})}
     if not database.startswith("md:") and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Beside the file, not in whatever directory the process runs in.
+        settings.setdefault("temp_directory", f"{database}.tmp")
     delay, waited = 0.05, 0.0
     while True:
-        conn = duckdb.connect(config={**DEFAULT_CONFIG, **(config or {})})
+        conn = duckdb.connect(config=settings)
         try:
             quoted = database.replace("'", "''")
             mode = " (READ_ONLY)" if read_only else ""

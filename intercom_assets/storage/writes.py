@@ -27,19 +27,24 @@ class ConversationChanges:
     unchanged: int
 
 
-def _upsert_conversation_rows(conn: duckdb.DuckDBPyConnection, view: str) -> None:
+def _upsert_conversation_rows(
+    conn: duckdb.DuckDBPyConnection, view: str, *, changed: bool = True, new: bool = True
+) -> None:
     """Rewrite stored rows of `view` whose updated_at moved, insert the new ones.
 
     Unchanged rows are not rewritten and the messages marker columns are never touched here.
+    A caller that knows there is nothing to update or insert skips that statement's join.
     """
-    conn.execute(
-        f"UPDATE intercom.conversations c SET {_UPDATE_CONVERSATION}"
-        f" FROM {view} i WHERE c.id = i.id AND c.updated_at <> i.updated_at"
-    )
-    conn.execute(
-        f"INSERT INTO intercom.conversations ({', '.join(_CONVERSATION_COLUMNS)})"
-        f" SELECT i.* FROM {view} i ANTI JOIN intercom.conversations c ON c.id = i.id"
-    )
+    if changed:
+        conn.execute(
+            f"UPDATE intercom.conversations c SET {_UPDATE_CONVERSATION}"
+            f" FROM {view} i WHERE c.id = i.id AND c.updated_at <> i.updated_at"
+        )
+    if new:
+        conn.execute(
+            f"INSERT INTO intercom.conversations ({', '.join(_CONVERSATION_COLUMNS)})"
+            f" SELECT i.* FROM {view} i ANTI JOIN intercom.conversations c ON c.id = i.id"
+        )
 
 
 def upsert_conversations(
@@ -60,10 +65,18 @@ def upsert_conversations(
             FROM incoming_conversations i LEFT JOIN intercom.conversations c USING (id)
             """
         ).fetchone()
-        _upsert_conversation_rows(conn, "incoming_conversations")
+        _upsert_conversation_rows(conn, "incoming_conversations", changed=changed > 0, new=new > 0)
     finally:
         conn.unregister("incoming_conversations")
     return ConversationChanges(new, changed, unchanged)
+
+
+def _any_marked(conn: duckdb.DuckDBPyConnection, view: str) -> bool:
+    """Whether any conversation of `view` has had its messages stored before."""
+    return conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM intercom.conversations c SEMI JOIN {view} v USING (id)"
+        " WHERE c.messages_synced_at IS NOT NULL)"
+    ).fetchone()[0]
 
 
 def write_messages(
@@ -79,16 +92,22 @@ def write_messages(
     including those whose row is unchanged and so not in `conversations`. Messages are never
     deleted here: the API shows only the newest 500 parts, so parts stored earlier stay. The
     marker records the `updated_at` the messages were read at.
+
+    Stored messages belong only to conversations whose marker is set (both commit together),
+    so when no conversation of the batch has one, the delete's scan of the whole messages
+    table is skipped: a first sync never pays it.
     """
     conn.register("retrieved_conversations", conversations)
     conn.register("retrieved_markers", markers)
     conn.register("retrieved_messages", messages)
     try:
-        _upsert_conversation_rows(conn, "retrieved_conversations")
-        conn.execute(
-            "DELETE FROM intercom.messages m USING retrieved_messages i"
-            " WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
-        )
+        if _any_marked(conn, "retrieved_markers"):
+            conn.execute(
+                "DELETE FROM intercom.messages m USING retrieved_messages i"
+                " WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
+            )
+        if conversations.height:
+            _upsert_conversation_rows(conn, "retrieved_conversations")
         conn.execute(
             f"INSERT INTO intercom.messages ({', '.join(_MESSAGE_COLUMNS)})"
             " SELECT * FROM retrieved_messages"

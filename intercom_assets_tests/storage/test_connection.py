@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from intercom_assets.storage import prepare_database, reader, transaction
+from intercom_assets.storage import WriteSession, prepare_database, reader, transaction
 
 HOLD = """
 import duckdb, sys, time
@@ -52,3 +52,64 @@ def test_reader_between_batches_sees_committed_data(duckdb_path):
         ).fetchone() == ("reconcile",)
         with pytest.raises(Exception, match="read-only"):
             conn.execute("DELETE FROM intercom.deleted_conversations")
+
+
+READ_COUNT = """
+import logging, sys
+from intercom_assets.storage import reader
+logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(message)s")
+with reader(sys.argv[1], logging.getLogger("reader")) as conn:
+    print(conn.execute("SELECT count(*) FROM intercom.deleted_conversations").fetchone()[0])
+"""
+
+
+def _insert(conn, cid: str) -> None:
+    conn.execute("INSERT INTO intercom.deleted_conversations VALUES (?, now(), '404')", [cid])
+
+
+def test_a_session_keeps_one_connection_for_back_to_back_batches_until_released(duckdb_path):
+    log = logging.getLogger("session-test")
+    prepare_database(str(duckdb_path), log)
+    with WriteSession(str(duckdb_path), log, hold_seconds=60) as session:
+        with session.transaction() as first:
+            _insert(first, "1")
+        with session.transaction() as second:
+            _insert(second, "2")
+        assert second is first
+        other = subprocess.Popen(
+            [sys.executable, "-c", READ_COUNT, str(duckdb_path)], stdout=subprocess.PIPE, text=True
+        )
+        assert "is locked by" in other.stdout.readline()  # it waits for the session...
+        session.release()
+        output, _ = other.communicate(timeout=30)
+    assert output.splitlines()[-1] == "2"  # ...and then reads both committed batches
+
+
+def test_a_session_reopens_after_its_hold_time(duckdb_path):
+    log = logging.getLogger("session-test")
+    prepare_database(str(duckdb_path), log)
+    with WriteSession(str(duckdb_path), log, hold_seconds=0, pause_seconds=0) as session:
+        with session.transaction() as first:
+            _insert(first, "1")
+        with session.transaction() as second:
+            _insert(second, "2")
+        assert second is not first
+    with reader(str(duckdb_path), log) as conn:
+        assert conn.execute("SELECT count(*) FROM intercom.deleted_conversations").fetchone() == (
+            2,
+        )
+
+
+def test_a_failed_batch_in_a_session_rolls_back_and_the_next_one_commits(duckdb_path):
+    log = logging.getLogger("session-test")
+    prepare_database(str(duckdb_path), log)
+    with WriteSession(str(duckdb_path), log) as session:
+        with pytest.raises(RuntimeError), session.transaction() as conn:
+            _insert(conn, "lost")
+            raise RuntimeError("killed mid-batch")
+        with session.transaction() as conn:
+            _insert(conn, "kept")
+    with reader(str(duckdb_path), log) as conn:
+        assert conn.execute("SELECT id FROM intercom.deleted_conversations").fetchall() == [
+            ("kept",)
+        ]
