@@ -8,6 +8,7 @@ import os
 import platform
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,30 @@ def own_usage() -> tuple[float, float]:
     """(CPU seconds, peak RSS MiB) of this process: the one that runs the job."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+class RssSampler:
+    """This process's RSS every 50 ms, so that its peak can be attributed to a step."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.samples: list[tuple[float, float]] = []  # (epoch seconds, MiB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        page_mib = os.sysconf("SC_PAGE_SIZE") / 1024**2
+        with open("/proc/self/statm") as statm:
+            while not self._stop.wait(interval):
+                statm.seek(0)
+                self.samples.append((time.time(), int(statm.read().split()[1]) * page_mib))
+
+    def peak(self, start: float, end: float) -> float:
+        return max((mib for at, mib in self.samples if start <= at <= end), default=0.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def prepare_dagster_home(folder: Path) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 
 import dagster as dg
 
-from benchmarks.common import own_usage
+from benchmarks.common import RssSampler, own_usage
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 _LOCK_WAIT = re.compile(r"is locked by .*; waiting (?P<seconds>[\d.]+)s")
@@ -43,12 +43,15 @@ class JobOutcome:
     peak_rss_mib: float
     counters: dict[str, int] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
+    step_peak_rss_mib: dict[str, float] = field(default_factory=dict)
     lock_waits: int = 0
     lock_wait_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
 
-def _summarize(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> JobOutcome:
+def _summarize(
+    result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, rss: RssSampler
+) -> JobOutcome:
     # A range run records one materialization per partition, all with the step's metadata.
     per_asset: dict[str, Any] = {}
     for event in result.get_asset_materialization_events():
@@ -63,7 +66,15 @@ def _summarize(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) 
             if key == "duration_seconds":
                 steps[name] = float(entry.value)  # type: ignore[arg-type]
     outcome = JobOutcome(result.success, 0.0, 0.0, 0.0, counters, steps)
+    started: dict[str, float] = {}
     for record in instance.all_logs(result.run_id):
+        event, step = record.dagster_event, record.step_key
+        if event is not None and step is not None:
+            if event.is_step_start:
+                started[step] = record.timestamp
+            elif event.is_step_success or event.is_step_failure:
+                peak = rss.peak(started.get(step, record.timestamp), record.timestamp)
+                outcome.step_peak_rss_mib[step] = peak
         message = record.user_message or ""
         if match := _LOCK_WAIT.search(message):
             outcome.lock_waits += 1
@@ -88,7 +99,7 @@ def run_sync_job(
     if concurrency is not None:
         intercom = defs.resources["intercom"]
         resources["intercom"] = intercom.model_copy(update={"concurrency": concurrency})
-    started = time.monotonic()
+    started, rss = time.monotonic(), RssSampler()
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -97,7 +108,8 @@ def run_sync_job(
             resources=resources or None,
             raise_on_error=False,
         )
-        outcome = _summarize(result, instance)
+        rss.stop()
+        outcome = _summarize(result, instance, rss)
     outcome.wall_seconds = time.monotonic() - started
     outcome.cpu_seconds, outcome.peak_rss_mib = own_usage()
     return outcome

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--templates", type=int, default=2_000)
-    parser.add_argument("--mean-parts", type=float, default=10.0)
+    parser.add_argument("--mean-parts", type=float, default=10.3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database", type=Path, default=None, help="default: a temp file")
     args = parser.parse_args(argv)

@@ -136,6 +136,10 @@ def usage_rows(outcome: JobOutcome, stats: EmulatorStats) -> list[tuple[str, str
     return [
         ("peak RSS, job process", f"{outcome.peak_rss_mib:,.0f} MiB"),
         (
+            "peak RSS by step",
+            ", ".join(f"{step} {mib:,.0f}" for step, mib in outcome.step_peak_rss_mib.items()),
+        ),
+        (
             "CPU, job process",
             f"{outcome.cpu_seconds:.1f} s ({outcome.cpu_seconds / wall:.0%} of a core)",
         ),

@@ -115,7 +115,7 @@ def sync_conversations(
     window: SyncWindow,
     log: logging.Logger,
     *,
-    batch_size: int = 1_000,
+    batch_size: int = 500,
 ) -> ConversationsResult:
     """Search the window and upsert conversations; a full refresh also applies deletions."""
     result = ConversationsResult()

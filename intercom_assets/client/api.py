@@ -152,7 +152,9 @@ class IntercomClient:
         if not windows:
             return
         workers = min(self.concurrency, len(windows))
-        pages: queue.Queue[object] = queue.Queue(maxsize=2 * workers)
+        # Searching outpaces the DuckDB writer: a short queue keeps at most ~workers + 4 pages
+        # of decoded conversations in memory instead of letting them pile up.
+        pages: queue.Queue[object] = queue.Queue(maxsize=4)
         stop = threading.Event()  # the consumer went away or raised
         failed = threading.Event()  # a window failed: start no further windows
 
