@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
+
 if not __package__:  # `python benchmarks/shared_budget.py`: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     with scenario(args) as scene:
         halves = split_days(scene.first_day, scene.last_day)
         load = SystemLoad(lambda: _children_cpu() + scene.emulator.stats().cpu_seconds)
+        # Two processes creating a fresh SQLite instance at once race on its tables.
+        with dg.DagsterInstance.from_config(scene.env["DAGSTER_HOME"]):
+            pass
         processes = [_start_run(first, last, scene.env, args) for first, last in halves]
         outcomes = [_outcome(process) for process in processes]
         stats = scene.emulator.stats()
