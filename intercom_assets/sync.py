@@ -14,7 +14,6 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
-from intercom_assets.gctune import fewer_collections
 from intercom_assets.progress import Progress
 from intercom_assets.storage import (
     WriteSession,
@@ -32,6 +31,7 @@ from intercom_assets.transforms import (
     conversations_frame,
     messages_frame,
 )
+from intercom_assets.tuning import tuned_for_bulk_json
 from intercom_assets.writer import BackgroundWriter
 
 
@@ -108,7 +108,7 @@ def _batched(pages: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[
         yield batch
 
 
-@fewer_collections()
+@tuned_for_bulk_json()
 def sync_conversations(
     client: IntercomClient,
     database: str,
@@ -177,7 +177,7 @@ def _remove_vanished(
     return len(gone)
 
 
-@fewer_collections()
+@tuned_for_bulk_json()
 def sync_messages(
     client: IntercomClient,
     database: str,
