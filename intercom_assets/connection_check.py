@@ -100,15 +100,13 @@ def check_connection(
         report.checks.append((name, True, f"authenticated as {me.get('name') or 'an admin'}"))
 
         name = CHECK_SEARCH
-        pages = client.search_pages(match_all_query(), per_page=1, sort=descending("updated_at"))
-        newest = next(pages)
-        pages.close()
-        if not newest:
+        newest = client.first_match(match_all_query(), descending("updated_at"))
+        if newest is None:
             report.checks.append((name, True, "allowed; the workspace has no conversations yet"))
             report.checks.append((CHECK_PARTS, True, "skipped: no conversation to read"))
             report.ok = True
             return report
-        conversation_id = str(newest[0].get("id"))
+        conversation_id = str(newest.get("id"))
         report.checks.append((name, True, f"allowed; newest conversation is {conversation_id}"))
 
         name = CHECK_PARTS

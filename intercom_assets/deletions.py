@@ -7,6 +7,7 @@ conversation is removed with its messages and recorded in `intercom.deleted_conv
 deletions instead.
 """
 
+import itertools
 import logging
 import time
 from collections import defaultdict
@@ -84,13 +85,8 @@ def deleted_conversations(
     listed = removed = 0
     with intercom_client(intercom, context.log) as client:
         records = client.deleted_conversations(since=config.deleted_since)
-        batch: list[tuple[str, int]] = []
-        for item in _usable(records, config.deleted_until, rejected):
-            batch.append(item)
-            if len(batch) >= BATCH:
-                removed += _apply(database, batch, context.log)
-                listed, batch = listed + len(batch), []
-        if batch:
+        usable = _usable(records, config.deleted_until, rejected)
+        while batch := list(itertools.islice(usable, BATCH)):
             removed += _apply(database, batch, context.log)
             listed += len(batch)
         api = api_metadata(client, started)

@@ -11,6 +11,7 @@ import dagster as dg
 
 from intercom_assets.assets import conversations, messages
 from intercom_assets.client import IntercomClient, IntercomError
+from intercom_assets.client.queries import ascending
 from intercom_assets.partitions import daily_partitions
 from intercom_assets.resource import IntercomResource
 from intercom_assets.settings import load_settings
@@ -86,12 +87,8 @@ def newest_synced_updated_at(instance: dg.DagsterInstance) -> int | None:
 def oldest_update_after(client: IntercomClient, second: int) -> int | None:
     """`updated_at` of the earliest change Intercom has after `second` (one search call)."""
     query = {"field": "updated_at", "operator": ">=", "value": second + 1}
-    pages = client.search_pages(
-        query, per_page=1, sort={"field": "updated_at", "order": "ascending"}
-    )
-    first = next(pages)
-    pages.close()
-    return int(first[0]["updated_at"]) if first else None
+    first = client.first_match(query, ascending("updated_at"))
+    return int(first["updated_at"]) if first else None
 
 
 @dg.asset_check(

@@ -162,7 +162,9 @@ class IntercomClient:
             if failed.is_set():
                 return  # the failure is already queued; the consumer raises it
             try:
-                for page in self.search_window(field, start, end, extra_filters=extra_filters):
+                # Raw pages: the consumer's one `seen` set dedupes within and across windows.
+                query = window_query(field, start, end, extra_filters)
+                for page in self.search_pages(query, sort=ascending(field)):
                     if not _put(pages, page, stop):
                         return
             except Exception as exc:
@@ -249,12 +251,17 @@ class IntercomClient:
             if not (isinstance(pages, dict) and pages.get("next")):
                 return
 
-    def newest_updated_at(self) -> int | None:
-        """`updated_at` of the most recently updated conversation (one search call)."""
-        pages = self.search_pages(match_all_query(), per_page=1, sort=descending("updated_at"))
+    def first_match(self, query: dict[str, Any], sort: dict[str, str]) -> Conversation | None:
+        """The first conversation `query` finds in `sort` order (one search call)."""
+        pages = self.search_pages(query, per_page=1, sort=sort)
         first = next(pages)
         pages.close()
-        return int(first[0]["updated_at"]) if first else None
+        return first[0] if first else None
+
+    def newest_updated_at(self) -> int | None:
+        """`updated_at` of the most recently updated conversation (one search call)."""
+        newest = self.first_match(match_all_query(), descending("updated_at"))
+        return int(newest["updated_at"]) if newest else None
 
 
 def _require(condition: bool, message: str) -> None:
