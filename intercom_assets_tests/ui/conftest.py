@@ -69,13 +69,8 @@ def live_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def duckdb_file(tmp_path: Path) -> Path:
-    return tmp_path / "mirror" / "intercom.duckdb"
-
-
-@pytest.fixture
 def dagster_dev(
-    live_emulator: Emulator, duckdb_file: Path, tmp_path: Path, artifacts: Path
+    live_emulator: Emulator, duckdb_path: Path, tmp_path: Path, artifacts: Path
 ) -> Iterator[DagsterDev]:
     """`dagster dev` on a fresh DAGSTER_HOME (telemetry off), pointed at the emulator."""
     home = tmp_path / "dagster_home"
@@ -87,7 +82,7 @@ def dagster_dev(
         "DAGSTER_HOME": str(home),
         "INTERCOM_BASE_URL": live_emulator.base_url,
         "INTERCOM_ACCESS_TOKEN": live_emulator.token,
-        "INTERCOM_DUCKDB_PATH": str(duckdb_file),
+        "INTERCOM_DUCKDB_PATH": str(duckdb_path),
         "INTERCOM_START_DATE": first_day.isoformat(),
         "INTERCOM_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL_SECONDS),
     }

@@ -68,7 +68,7 @@ def launch_partition_from_asset_graph(
 def test_operator_materializes_a_day_then_the_sensor_keeps_it_current(
     dagster_dev: DagsterDev,
     live_emulator: Emulator,
-    duckdb_file: Path,
+    duckdb_path: Path,
     page: Page,
     screenshot: Callable[[str], None],
 ) -> None:
@@ -128,7 +128,7 @@ def test_operator_materializes_a_day_then_the_sensor_keeps_it_current(
     screenshot("07-sensor-run-success")
 
     # 7. The mirror has the new replies and the closed state.
-    with reader(str(duckdb_file), logging.getLogger(__name__)) as conn:
+    with reader(str(duckdb_path), logging.getLogger(__name__)) as conn:
         stored = {
             row[0]
             for row in conn.execute(
