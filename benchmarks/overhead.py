@@ -30,10 +30,10 @@ if not __package__:  # `python benchmarks/overhead.py`: make the `benchmarks` pa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import SEARCH_PER_PAGE, Machine, SystemLoad, own_usage, print_table
-from intercom_assets import codec
+from intercom_assets.client import codec
 from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.storage import prepare_database, reader
-from intercom_assets.sync import SyncWindow, sync_conversations, sync_messages
+from intercom_assets.sync.engine import SyncWindow, sync_conversations, sync_messages
 
 FIRST_ID = 900_000_000  # replayed ids: FIRST_ID + i, never an emulator id
 

@@ -2,18 +2,18 @@
 
 import dagster as dg
 
-from intercom_assets.assets import conversations, messages
-from intercom_assets.automation import (
-    build_updates_sensor,
+from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.schedules import (
     intercom_daily_schedule,
     intercom_freshness_schedule,
     intercom_reconcile_schedule,
 )
-from intercom_assets.checks import DATA_CHECKS, FRESHNESS_CHECKS
-from intercom_assets.deletions import deleted_conversations
-from intercom_assets.jobs import intercom_deletions_job, intercom_freshness_job, intercom_sync_job
-from intercom_assets.resources import build_resources
-from intercom_assets.settings import load_settings
+from intercom_assets.mirror.sensor import build_updates_sensor
+from intercom_assets.mirror.checks import DATA_CHECKS, FRESHNESS_CHECKS
+from intercom_assets.mirror.deletions import deleted_conversations
+from intercom_assets.mirror.jobs import intercom_deletions_job, intercom_freshness_job, intercom_sync_job
+from intercom_assets.mirror.resources import build_resources
+from intercom_assets.mirror.settings import load_settings
 
 settings = load_settings()
 

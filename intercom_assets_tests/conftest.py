@@ -8,10 +8,9 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
-from intercom_assets.resource import IntercomResource
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets_tests.support import FIXED_NOW
 
-# A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
-FIXED_NOW = 1_795_188_600
 
 
 @pytest.fixture(autouse=True)

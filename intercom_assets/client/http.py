@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from intercom_assets import codec
+from intercom_assets.client import codec
 from intercom_assets.client.errors import IntercomUnavailableError, client_error
 from intercom_assets.client.ratelimit import RateHeaders, RateLimiter
 from intercom_assets.client.stats import RequestStats

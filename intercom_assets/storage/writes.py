@@ -13,7 +13,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from intercom_assets.transforms import CONVERSATION_SCHEMA, MESSAGE_SCHEMA
+from intercom_assets.sync.transforms import CONVERSATION_SCHEMA, MESSAGE_SCHEMA
 
 _CONVERSATION_COLUMNS = list(CONVERSATION_SCHEMA)
 _MESSAGE_COLUMNS = list(MESSAGE_SCHEMA)

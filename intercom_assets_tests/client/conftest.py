@@ -6,13 +6,7 @@ import pytest
 
 from intercom_assets.client import IntercomClient
 from intercom_assets.emulator import Emulator
-
-
-def make_client(emu: Emulator, token: str | None = None, **overrides: object) -> IntercomClient:
-    """A client with millisecond backoff so fault tests stay fast."""
-    options: dict = {"concurrency": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05}
-    options.update(overrides)
-    return IntercomClient(emu.base_url, token or emu.token, **options)
+from intercom_assets_tests.support import make_client
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import pytest
 from intercom_assets.client import IntercomClient, IntercomUnavailableError
 from intercom_assets.client.queries import match_all_query
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.client.conftest import make_client
+from intercom_assets_tests.support import make_client
 
 
 def full_read(client: IntercomClient, ids: list[str]) -> tuple[list[dict], dict]:

@@ -7,7 +7,7 @@ import pytest
 
 from intercom_assets.client import IntercomAuthError, IntercomClient, IntercomUnavailableError
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.client.conftest import make_client
+from intercom_assets_tests.support import make_client
 
 
 def part_ids(conversation: dict) -> list[str]:

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets_tests.client.conftest import make_client
-from intercom_assets_tests.conftest import FIXED_NOW
+from intercom_assets_tests.support import make_client
+from intercom_assets_tests.support import FIXED_NOW
 
 
 def auth(emulator: Emulator) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.emulator.conftest import Api, error_code
+from intercom_assets_tests.support import Api, error_code
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
-from intercom_assets_tests.conftest import FIXED_NOW
+from intercom_assets_tests.support import FIXED_NOW
 
 DAY = 86_400
 TODAY = FIXED_NOW - FIXED_NOW % DAY

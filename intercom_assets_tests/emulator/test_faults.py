@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, FaultConfig, running_emulator
-from intercom_assets_tests.emulator.conftest import Api, error_code, everything
+from intercom_assets_tests.support import Api, error_code, everything
 
 
 def test_html_503_has_an_html_body(api: Api, emulator: Emulator) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.emulator.conftest import Api, error_code
+from intercom_assets_tests.support import Api, error_code
 
 
 def test_me_returns_the_admin_and_its_app(api: Api) -> None:

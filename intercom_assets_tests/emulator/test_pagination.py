@@ -6,7 +6,7 @@ import base64
 import json
 
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.emulator.conftest import Api, everything
+from intercom_assets_tests.support import Api, everything
 
 ASCENDING = {"field": "updated_at", "order": "ascending"}
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
-from intercom_assets_tests.emulator.conftest import Api, error_code
+from intercom_assets_tests.support import Api, error_code
 
 
 @pytest.fixture

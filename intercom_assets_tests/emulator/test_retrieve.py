@@ -8,7 +8,7 @@ import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
 from intercom_assets.emulator.render import to_plaintext
-from intercom_assets_tests.emulator.conftest import Api, error_code
+from intercom_assets_tests.support import Api, error_code
 
 
 def large_ids(emulator: Emulator) -> list[str]:

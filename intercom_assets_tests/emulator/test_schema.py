@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from intercom_assets.emulator import Emulator, FaultConfig
-from intercom_assets_tests.emulator.conftest import Api, everything
+from intercom_assets_tests.support import Api, everything
 
 jsonschema = pytest.importorskip("jsonschema")
 referencing = pytest.importorskip("referencing")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.emulator.conftest import Api, error_code, everything
+from intercom_assets_tests.support import Api, error_code, everything
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.emulator.conftest import Api
+from intercom_assets_tests.support import Api
 
 
 def test_responses_are_http_1_1_with_content_length(api: Api) -> None:

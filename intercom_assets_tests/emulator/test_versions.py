@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
-from intercom_assets_tests.emulator.conftest import Api, error_code, everything
+from intercom_assets_tests.support import Api, error_code, everything
 
 
 def all_items(api: Api) -> list[dict]:

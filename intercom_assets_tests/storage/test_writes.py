@@ -15,8 +15,8 @@ from intercom_assets.storage import (
     upsert_conversations,
     write_messages,
 )
-from intercom_assets.transforms import conversations_frame, messages_frame
-from intercom_assets_tests.payloads import conversation
+from intercom_assets.sync.transforms import conversations_frame, messages_frame
+from intercom_assets_tests.support import conversation
 
 LOG = logging.getLogger("test")
 T0 = datetime(2026, 11, 20, tzinfo=UTC)

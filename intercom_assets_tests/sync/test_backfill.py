@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from intercom_assets_tests.sync.helpers import metadata, query, sync
+from intercom_assets_tests.support import metadata, query, sync
 
 
 def _expected_messages(snapshot: dict) -> list[tuple[str, str]]:

@@ -3,9 +3,9 @@
 import dagster as dg
 import pytest
 
-from intercom_assets.assets import conversations, messages
-from intercom_assets.resource import IntercomResource
-from intercom_assets_tests.sync.helpers import HISTORY, metadata, query, sync
+from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets_tests.support import HISTORY, metadata, query, sync
 
 
 def _event_text(result: dg.ExecuteInProcessResult) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from intercom_assets.resource import IntercomResource
-from intercom_assets_tests.sync.helpers import mirror_state, query, sync, with_database
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets_tests.support import mirror_state, query, sync, with_database
 
 INCOMPLETE = (
     "SELECT count(*) FROM intercom.conversations"
@@ -49,8 +49,8 @@ def test_backfill_under_transient_faults_is_identical_to_a_clean_run(
 KILLABLE_RUN = """
 import sys
 from dagster_duckdb import DuckDBResource
-from intercom_assets.resource import IntercomResource
-from intercom_assets_tests.sync.helpers import sync
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets_tests.support import sync
 
 base_url, token, database = sys.argv[1:4]
 sync(

@@ -1,0 +1,107 @@
+"""`intercom/deleted_conversations`: applies Intercom's deletion log (API 2.16+) to the mirror.
+
+`GET /conversations/deleted` lists ids and `deleted_at` only, so this is an unpartitioned asset
+with its own job, requested by `intercom_updates_sensor` when new entries appear. Each listed
+conversation is removed with its messages and recorded in `intercom.deleted_conversations`
+(`detected_via = 'deleted_endpoint'`). On API 2.15 and older the weekly reconciliation removes
+deletions instead.
+"""
+
+import itertools
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
+from intercom_assets.storage import remove_conversations, transaction
+
+BATCH = 5_000
+
+
+class DeletionsConfig(dg.Config):
+    """Which deletion records to apply, by `deleted_at` (UNIX seconds, both inclusive).
+
+    The sensor sets both; leave them empty to apply every deletion Intercom lists.
+    """
+
+    deleted_since: int | None = Field(default=None, description="inclusive, UNIX seconds")
+    deleted_until: int | None = Field(default=None, description="inclusive, UNIX seconds")
+
+
+def _usable(
+    records: Iterable[dict[str, Any]], until: int | None, rejected: list[str]
+) -> Iterator[tuple[str, int]]:
+    for record in records:
+        cid, deleted_at = record.get("id"), record.get("deleted_at")
+        if cid is None or not isinstance(deleted_at, int):
+            rejected.append(str(cid))
+            continue
+        if until is None or deleted_at <= until:
+            yield str(cid), deleted_at
+
+
+def _apply(database: str, batch: list[tuple[str, int]], log: logging.Logger) -> int:
+    """Remove one batch in one transaction; returns how many were in the mirror."""
+    by_time: dict[int, list[str]] = defaultdict(list)
+    for cid, deleted_at in batch:
+        by_time[deleted_at].append(cid)
+    with transaction(database, log) as conn:
+        (present,) = conn.execute(
+            "SELECT count(*) FROM intercom.conversations WHERE list_contains(?, id)",
+            [[cid for cid, _ in batch]],
+        ).fetchone()
+        for deleted_at, ids in by_time.items():
+            when = datetime.fromtimestamp(deleted_at, UTC)
+            remove_conversations(conn, ids, when, "deleted_endpoint")
+    return present
+
+
+@dg.asset(
+    key=["intercom", "deleted_conversations"],
+    group_name="intercom",
+    kinds={"duckdb", "python"},
+    description=(
+        "Conversations deleted in Intercom: removed from the mirror with their messages and"
+        " recorded in intercom.deleted_conversations (from GET /conversations/deleted, API 2.16+)."
+    ),
+)
+def deleted_conversations(
+    context: dg.AssetExecutionContext,
+    config: DeletionsConfig,
+    intercom: IntercomResource,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    started = time.monotonic()
+    database = prepared_database(duckdb, context.log)
+    rejected: list[str] = []
+    listed = removed = 0
+    with intercom_client(intercom, context.log) as client:
+        records = client.deleted_conversations(since=config.deleted_since)
+        usable = _usable(records, config.deleted_until, rejected)
+        while batch := list(itertools.islice(usable, BATCH)):
+            removed += _apply(database, batch, context.log)
+            listed += len(batch)
+        api = api_metadata(client, started)
+    for cid in rejected:
+        context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
+    context.log.info(
+        "Intercom listed %d deletions; %d of them were in the mirror and are removed.",
+        listed,
+        removed,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **api,
+            "deletions_listed": listed,
+            "conversations_removed": removed,
+            "unusable_records": len(rejected),
+        }
+    )

@@ -1,0 +1,101 @@
+"""The code location's resources: IntercomResource (the token never appears in its repr) and
+the DuckDB mirror, wired from the contract's environment variables."""
+
+import logging
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from intercom_assets.client import REGION_BASE_URLS, IntercomClient
+from intercom_assets.mirror.settings import ConfigError, Settings
+
+
+class IntercomResource(dg.ConfigurableResource):
+    """Intercom API access for the sync assets, the sensor and the connection test."""
+
+    access_token: str = Field(description="Intercom access token (INTERCOM_ACCESS_TOKEN).")
+    region: str = Field(default="us", description="Workspace region: us, eu or au.")
+    base_url: str | None = Field(
+        default=None, description="Overrides region, e.g. the emulator (INTERCOM_BASE_URL)."
+    )
+    api_version: str = Field(default="2.16", description="Pinned Intercom-Version header.")
+    max_requests_per_minute: int = Field(
+        default=10_000, description="Our ceiling on the app's rate-limit budget."
+    )
+    concurrency: int = Field(default=16, description="Parallel requests (GETs, search windows).")
+    timeout_seconds: float = Field(default=30.0, description="Read timeout per request.")
+    max_retries: int = Field(default=8, description="Retries on 429 / 5xx / connection errors.")
+
+    def __repr__(self) -> str:
+        return (
+            f"IntercomResource(base_url={self._base_url_or_none()!r}, region={self.region!r}, "
+            f"api_version={self.api_version!r}, access_token='***')"
+        )
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Fail at run start, with one line, on a configuration mistake."""
+        self._validate()
+
+    def resolved_base_url(self) -> str:
+        """`base_url` when set, else the region's API host."""
+        self._validate()
+        return self._base_url_or_none() or REGION_BASE_URLS[self.region.strip().lower()]
+
+    def get_client(self, logger: logging.Logger | None = None) -> IntercomClient:
+        """A new client; close it (or use it as a context manager) when done."""
+        return IntercomClient(
+            self.resolved_base_url(),
+            self.access_token.strip(),
+            api_version=self.api_version,
+            timeout=self.timeout_seconds,
+            max_requests_per_minute=self.max_requests_per_minute,
+            max_retries=self.max_retries,
+            concurrency=self.concurrency,
+            logger=logger,
+        )
+
+    def _base_url_or_none(self) -> str | None:
+        return (self.base_url or "").strip().rstrip("/") or None
+
+    def _validate(self) -> None:
+        """Raise ConfigError with a one-line explanation naming the setting to fix."""
+        base_url = self._base_url_or_none()
+        if base_url is None and self.region.strip().lower() not in REGION_BASE_URLS:
+            raise ConfigError(
+                f"INTERCOM_REGION={self.region!r} is unknown; use one of "
+                f"{', '.join(REGION_BASE_URLS)} (or set INTERCOM_BASE_URL)."
+            )
+        if base_url is not None and not base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"INTERCOM_BASE_URL={base_url!r} must start with http:// or https://."
+            )
+        if not self.access_token.strip():
+            raise ConfigError("INTERCOM_ACCESS_TOKEN is empty; paste your Intercom access token.")
+        if not self.api_version.strip():
+            raise ConfigError("INTERCOM_API_VERSION is empty; use e.g. 2.16.")
+        minimums = {"max_requests_per_minute": 1, "concurrency": 1, "max_retries": 0}
+        for name, minimum in minimums.items():
+            value = getattr(self, name)
+            if value < minimum:
+                raise ConfigError(f"Intercom setting {name}={value} must be at least {minimum}.")
+        if self.timeout_seconds <= 0:
+            raise ConfigError(
+                f"Intercom setting timeout_seconds={self.timeout_seconds} must be positive."
+            )
+
+
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "intercom": IntercomResource(
+            access_token=dg.EnvVar("INTERCOM_ACCESS_TOKEN"),
+            region=settings.region,
+            base_url=settings.base_url,
+            api_version=settings.api_version,
+            max_requests_per_minute=settings.max_requests_per_minute,
+        ),
+        "duckdb": DuckDBResource(database=settings.duckdb_path),
+    }

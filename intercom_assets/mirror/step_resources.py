@@ -1,0 +1,46 @@
+"""What every Intercom-reading asset does around its work: open the mirror, hold a client.
+
+Fatal API errors (bad token, missing permission, unsupported version) end the run with the
+client's actionable sentence as a `dg.Failure`, not a traceback through our code.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from intercom_assets.client import (
+    IntercomAuthError,
+    IntercomClient,
+    IntercomPermissionError,
+    IntercomVersionError,
+)
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.settings import check_duckdb_path
+from intercom_assets.storage import prepare_database
+
+
+def prepared_database(duckdb: DuckDBResource, log: logging.Logger) -> str:
+    """Validate the path, create or migrate the schema, and return the path for batches."""
+    database = check_duckdb_path(duckdb.database)
+    prepare_database(database, log)
+    return database
+
+
+@contextmanager
+def intercom_client(intercom: IntercomResource, log: logging.Logger) -> Iterator[IntercomClient]:
+    client = intercom.get_client(logger=log)
+    try:
+        yield client
+    except (IntercomAuthError, IntercomPermissionError, IntercomVersionError) as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    finally:
+        client.close()
+
+
+def api_metadata(client: IntercomClient, started: float) -> dict[str, float | int]:
+    """Requests by endpoint, 429s, retries, 404s and the run's duration."""
+    return {**client.stats.as_metadata(), "duration_seconds": round(time.monotonic() - started, 2)}

@@ -1,0 +1,271 @@
+"""The sync itself, free of Dagster: API → transforms → DuckDB in bounded batches.
+
+Assets call these functions; tests and benchmarks can too. Each batch is one DuckDB
+transaction opened after the API work for that batch is done, so a crash loses at most the
+batch in flight and the next run resumes from the stored markers.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from intercom_assets.client import IntercomClient, IntercomError
+from intercom_assets.sync.progress import Progress
+from intercom_assets.storage import (
+    WriteSession,
+    remove_conversations,
+    stale_conversation_ids,
+    stored_conversation_ids,
+    transaction,
+    unchanged_conversation_ids,
+    upsert_conversations,
+    write_messages,
+)
+from intercom_assets.sync.transforms import (
+    Rejected,
+    conversation_versions,
+    conversations_frame,
+    messages_frame,
+)
+from intercom_assets.sync.tuning import tuned_for_bulk_json
+from intercom_assets.sync.writer import BackgroundWriter
+
+
+@dataclass(frozen=True)
+class SyncWindow:
+    """Conversations created in [start, end), optionally only those updated in a sub-window."""
+
+    start: datetime
+    end: datetime
+    updated_since: int | None = None
+    updated_before: int | None = None
+
+    @property
+    def is_full(self) -> bool:
+        """A full refresh sees every conversation of the window, so it may detect deletions."""
+        return self.updated_since is None and self.updated_before is None
+
+    def day_windows(self) -> list[tuple[int, int]]:
+        """Per-day epoch windows, searched in parallel (one cursor chain each)."""
+        windows, day = [], self.start
+        while day < self.end:
+            nxt = min(day + timedelta(days=1), self.end)
+            windows.append((int(day.timestamp()), int(nxt.timestamp())))
+            day = nxt
+        return windows
+
+    def update_filters(self) -> list[dict[str, Any]]:
+        filters = []
+        if self.updated_since is not None:
+            filters.append({"field": "updated_at", "operator": ">=", "value": self.updated_since})
+        if self.updated_before is not None:
+            filters.append({"field": "updated_at", "operator": "<", "value": self.updated_before})
+        return filters
+
+
+@dataclass
+class ConversationsResult:
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    newest_updated_at: int | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass
+class MessagesResult:
+    stale: int = 0
+    conversations_synced: int = 0
+    messages_written: int = 0
+    not_found: int = 0
+    unusable: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+# Conversations per messages transaction: a crash loses at most this many GETs. Smaller
+# batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
+MESSAGES_BATCH_CONVERSATIONS = 250
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _batched(pages: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@tuned_for_bulk_json()
+def sync_conversations(
+    client: IntercomClient,
+    database: str,
+    window: SyncWindow,
+    log: logging.Logger,
+    *,
+    batch_size: int = 500,
+) -> ConversationsResult:
+    """Search the window and upsert conversations; a full refresh also applies deletions."""
+    result = ConversationsResult()
+    seen: set[str] = set()
+    progress = Progress(log, "conversations searched", None)
+    pages = client.search_windows(
+        "created_at", window.day_windows(), extra_filters=window.update_filters()
+    )
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        versions = conversation_versions(batch)
+        with session.transaction() as conn:
+            unchanged = unchanged_conversation_ids(conn, versions)
+            transformed = conversations_frame(_without(batch, unchanged), _now())
+            changes = upsert_conversations(conn, transformed.frame)
+        result.rejected.extend(transformed.rejected)
+        seen.update(versions["id"].to_list())
+        result.new += changes.new
+        result.changed += changes.changed
+        result.unchanged += len(unchanged)
+        if versions.height:
+            newest = int(versions["updated_at"].max().timestamp())
+            result.newest_updated_at = max(result.newest_updated_at or 0, newest)
+
+    with (
+        WriteSession(database, log) as session,
+        BackgroundWriter(write, on_idle=session.release) as writer,
+    ):
+        for batch in _batched(pages, batch_size):
+            writer.submit(batch)
+            progress.advance(len(batch))
+    result.seen = len(seen)
+    if window.is_full and not result.rejected:
+        result.deleted = _remove_vanished(client, database, window, seen, log)
+    return result
+
+
+def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
+    """The conversations whose id is not in `ids` (records without an id are kept)."""
+    kept = []
+    for conversation in conversations:
+        cid = conversation.get("id") if isinstance(conversation, dict) else None
+        if cid is None or str(cid) not in ids:
+            kept.append(conversation)
+    return kept
+
+
+def _remove_vanished(
+    client: IntercomClient, database: str, window: SyncWindow, seen: set[str], log: logging.Logger
+) -> int:
+    """Stored ids the complete search no longer returns are removed only once a GET 404s."""
+    with transaction(database, log) as conn:
+        missing = sorted(stored_conversation_ids(conn, window.start, window.end) - seen)
+    gone = [cid for cid, conv in client.get_conversations(missing) if conv is None]
+    if gone:
+        log.info("Removing %d conversations deleted in Intercom: %s", len(gone), gone[:20])
+        with transaction(database, log) as conn:
+            remove_conversations(conn, gone, _now(), "reconcile")
+    return len(gone)
+
+
+@tuned_for_bulk_json()
+def sync_messages(
+    client: IntercomClient,
+    database: str,
+    start: datetime,
+    end: datetime,
+    log: logging.Logger,
+    *,
+    batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
+    batch_messages: int = 5_000,
+) -> MessagesResult:
+    """GET every stale conversation concurrently and write its messages with its marker."""
+    with transaction(database, log) as conn:
+        stale = stale_conversation_ids(conn, start, end)
+    result = MessagesResult(stale=len(stale))
+    progress = Progress(log, "conversations retrieved", len(stale))
+    batch = _Batch()
+
+    def write(ready: _Batch) -> None:
+        _write_batch(session, ready, result, log)
+
+    with (
+        WriteSession(database, log) as session,
+        BackgroundWriter(write, on_idle=session.release) as writer,
+    ):
+        for conversation_id, payload in client.get_conversations(stale):
+            progress.advance()
+            if payload is None:
+                batch.gone.append(conversation_id)
+            elif isinstance(payload, IntercomError):
+                log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
+                result.unusable.append(conversation_id)
+            else:
+                batch.found.append(payload)
+                batch.parts += _part_count(payload)
+            if batch.size >= batch_conversations or batch.parts >= batch_messages:
+                writer.submit(batch)
+                batch = _Batch()
+        if batch.size:
+            writer.submit(batch)
+    return result
+
+
+@dataclass
+class _Batch:
+    """Retrieved conversations and 404'd ids committed together in one transaction."""
+
+    found: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    parts: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.found) + len(self.gone)
+
+
+def _part_count(conversation: dict[str, Any]) -> int:
+    parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
+    return len(parts) if isinstance(parts, list) else 0
+
+
+def _write_batch(
+    session: WriteSession, batch: _Batch, result: MessagesResult, log: logging.Logger
+) -> None:
+    """Messages and markers of a batch; conversation rows only where `updated_at` moved.
+
+    The conversations step usually stored the same version seconds earlier, so transforming
+    its row again from the GET payload would be wasted work.
+    """
+    found, gone, synced_at = batch.found, batch.gone, _now()
+    versions = conversation_versions(found)
+    with session.transaction() as conn:
+        unchanged = unchanged_conversation_ids(conn, versions)
+    conversations = conversations_frame(_without(found, unchanged), synced_at)
+    usable = unchanged | set(conversations.frame["id"].to_list())
+    messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
+    markers = pl.concat(
+        [
+            versions.filter(pl.col("id").is_in(list(unchanged))),
+            conversations.frame.select(versions.columns),
+        ]
+    )
+    for rejected in conversations.rejected + messages.rejected:
+        log.warning("Unusable %s %s: %s", rejected.kind, rejected.id, rejected.reason)
+    result.rejected.extend(conversations.rejected + messages.rejected)
+    with session.transaction() as conn:
+        if gone:
+            remove_conversations(conn, gone, synced_at, "404")
+        write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
+    result.not_found += len(gone)
+    result.conversations_synced += markers.height
+    result.messages_written += messages.frame.height

@@ -1,0 +1,276 @@
+"""Pure functions from Intercom JSON to polars frames with explicit schemas.
+
+Payloads drift (API versions, numbers sent as strings, nulls, unknown fields), so every field
+is read defensively; the whole object is kept in `raw` so nothing the API sends is lost. A
+record without a usable id or timestamps is returned as a rejection instead of raising, so
+one bad record never fails a run.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from intercom_assets.client import codec
+
+UTC_TS = pl.Datetime("us", "UTC")
+
+CONVERSATION_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "created_at": UTC_TS,
+    "updated_at": UTC_TS,
+    "state": pl.String(),
+    "open": pl.Boolean(),
+    "read": pl.Boolean(),
+    "priority": pl.String(),
+    "title": pl.String(),
+    "admin_assignee_id": pl.String(),
+    "team_assignee_id": pl.String(),
+    "contact_ids": pl.List(pl.String()),
+    "teammate_ids": pl.List(pl.String()),
+    "tags": pl.List(pl.String()),
+    "source_type": pl.String(),
+    "source_author_type": pl.String(),
+    "source_author_id": pl.String(),
+    "waiting_since": UTC_TS,
+    "snoozed_until": UTC_TS,
+    "parts_reported": pl.Int32(),
+    "raw": pl.String(),
+    "synced_at": UTC_TS,
+}
+
+MESSAGE_SCHEMA: dict[str, pl.DataType] = {
+    "conversation_id": pl.String(),
+    "id": pl.String(),
+    "part_type": pl.String(),
+    "body": pl.String(),
+    "author_type": pl.String(),
+    "author_id": pl.String(),
+    "author_name": pl.String(),
+    "author_email": pl.String(),
+    "created_at": UTC_TS,
+    "updated_at": UTC_TS,
+    "redacted": pl.Boolean(),
+    "raw": pl.String(),
+    "synced_at": UTC_TS,
+}
+
+_TIMESTAMP_COLUMNS = ("created_at", "updated_at", "waiting_since", "snoozed_until")
+_MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
+_MAX_INT32 = 2**31 - 1
+
+
+@dataclass
+class Rejected:
+    """A record we could not use, with the id (if any) and why: logged and counted."""
+
+    kind: str
+    id: str | None
+    reason: str
+
+
+@dataclass
+class Transformed:
+    frame: pl.DataFrame
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
+def _number(value: Any, upper: int) -> int | None:
+    """A whole number in [0, upper] from an int, float or numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and 0 <= value <= upper:
+        return int(value)
+    return None
+
+
+def _epoch(value: Any) -> int | None:
+    """UNIX seconds; anything past year 9999 is as unusable as a non-number."""
+    return _number(value, _MAX_EPOCH)
+
+
+def _count(value: Any) -> int | None:
+    return _number(value, _MAX_INT32)
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _assignee(value: Any) -> str | None:
+    """Unassigned is NULL whether the API version sends null (≤2.15) or 0 (2.16)."""
+    text = _text(value)
+    return None if text in (None, "", "0") else text
+
+
+def _ids(container: Any, key: str, attr: str = "id") -> list[str]:
+    items = _obj(container).get(key)
+    if not isinstance(items, list):
+        return []
+    return [str(item[attr]) for item in items if isinstance(item, dict) and item.get(attr)]
+
+
+def _parts_reported(conversation: dict[str, Any]) -> int | None:
+    """Parts Intercom says exist, excluding the opening message (statistics count includes it)."""
+    counted = _count(_obj(conversation.get("statistics")).get("count_conversation_parts"))
+    if counted is not None:
+        return max(counted - 1, 0)
+    return _count(_obj(conversation.get("conversation_parts")).get("total_count"))
+
+
+def _finish(rows: dict[str, list[Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Build the frame column by column (no per-row frame work) and convert epoch columns."""
+    epoch_columns = [c for c in _TIMESTAMP_COLUMNS if c in schema]
+    frame = pl.DataFrame(
+        {name: rows[name] for name in schema if name != "synced_at"},
+        schema={
+            name: (pl.Int64() if name in epoch_columns else dtype)
+            for name, dtype in schema.items()
+            if name != "synced_at"
+        },
+    )
+    return frame.with_columns(
+        [pl.from_epoch(c, time_unit="s").dt.replace_time_zone("UTC") for c in epoch_columns]
+    )
+
+
+def conversation_versions(conversations: list[dict[str, Any]]) -> pl.DataFrame:
+    """(id, updated_at) of each usable conversation: enough to skip unchanged ones cheaply."""
+    pairs = [
+        (_text(c.get("id")), _epoch(c.get("updated_at")))
+        for c in conversations
+        if isinstance(c, dict)
+    ]
+    usable = [(cid, ts) for cid, ts in pairs if cid is not None and ts is not None]
+    frame = pl.DataFrame(usable, schema={"id": pl.String(), "updated_at": pl.Int64()}, orient="row")
+    return frame.with_columns(pl.from_epoch("updated_at", "s").dt.replace_time_zone("UTC"))
+
+
+def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+    """One row per usable conversation; `conversation_parts` is left out of `raw`."""
+    columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]
+    rows: dict[str, list[Any]] = {name: [] for name in columns}
+    rejected: list[Rejected] = []
+    for conv in conversations:
+        conv_id = _text(conv.get("id")) if isinstance(conv, dict) else None
+        created, updated = _epoch(conv.get("created_at")), _epoch(conv.get("updated_at"))
+        if conv_id is None or created is None:
+            rejected.append(Rejected("conversation", conv_id, "missing id or created_at"))
+            continue
+        source = _obj(conv.get("source"))
+        author = _obj(source.get("author"))
+        tags = _obj(conv.get("tags")).get("tags")
+        values = {
+            "id": conv_id,
+            "created_at": created,
+            "updated_at": updated if updated is not None else created,
+            "state": _text(conv.get("state")),
+            "open": _bool(conv.get("open")),
+            "read": _bool(conv.get("read")),
+            "priority": _text(conv.get("priority")),
+            "title": _text(conv.get("title")),
+            "admin_assignee_id": _assignee(conv.get("admin_assignee_id")),
+            "team_assignee_id": _assignee(conv.get("team_assignee_id")),
+            "contact_ids": _ids(conv.get("contacts"), "contacts"),
+            "teammate_ids": _ids(conv.get("teammates"), "teammates"),
+            "tags": [str(t["name"]) for t in tags or [] if isinstance(t, dict) and t.get("name")]
+            if isinstance(tags, list)
+            else [],
+            "source_type": _text(source.get("type")),
+            "source_author_type": _text(author.get("type")),
+            "source_author_id": _text(author.get("id")),
+            "waiting_since": _epoch(conv.get("waiting_since")),
+            "snoozed_until": _epoch(conv.get("snoozed_until")),
+            "parts_reported": _parts_reported(conv),
+            "raw": codec.dumps({k: v for k, v in conv.items() if k != "conversation_parts"}),
+        }
+        for name in columns:
+            rows[name].append(values[name])
+    frame = _finish(rows, CONVERSATION_SCHEMA).with_columns(
+        pl.lit(synced_at).cast(UTC_TS).alias("synced_at")
+    )
+    return Transformed(frame.unique("id", keep="last", maintain_order=True), rejected)
+
+
+def _message_values(
+    conversation_id: str, message_id: str, part_type: str, part: dict[str, Any], ts: tuple
+) -> dict[str, Any]:
+    author = _obj(part.get("author"))
+    return {
+        "conversation_id": conversation_id,
+        "id": message_id,
+        "part_type": part_type,
+        "body": _text(part.get("body")),
+        "author_type": _text(author.get("type")),
+        "author_id": _text(author.get("id")),
+        "author_name": _text(author.get("name")),
+        "author_email": _text(author.get("email")),
+        "created_at": ts[0],
+        "updated_at": ts[1],
+        "redacted": bool(_bool(part.get("redacted"))),
+        "raw": codec.dumps(part),
+    }
+
+
+def messages_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+    """The opening message (`part_type='source'`) plus every part of each retrieved conversation."""
+    columns = [c for c in MESSAGE_SCHEMA if c != "synced_at"]
+    rows: dict[str, list[Any]] = {name: [] for name in columns}
+    rejected: list[Rejected] = []
+
+    def add(values: dict[str, Any]) -> None:
+        for name in columns:
+            rows[name].append(values[name])
+
+    for conv in conversations:
+        conv_id = _text(conv.get("id"))
+        if conv_id is None:
+            rejected.append(Rejected("conversation", None, "missing id"))
+            continue
+        created = _epoch(conv.get("created_at"))
+        source = _obj(conv.get("source"))
+        source_id = _text(source.get("id")) or f"{conv_id}-source"
+        add(_message_values(conv_id, source_id, "source", source, (created, created)))
+        parts = _obj(conv.get("conversation_parts")).get("conversation_parts")
+        for part in parts if isinstance(parts, list) else []:
+            part_id = _text(part.get("id")) if isinstance(part, dict) else None
+            if part_id is None:
+                rejected.append(Rejected("message", conv_id, "part without an id"))
+                continue
+            part_created = _epoch(part.get("created_at"))
+            part_updated = _epoch(part.get("updated_at"))
+            add(
+                _message_values(
+                    conv_id,
+                    part_id,
+                    _text(part.get("part_type")) or "unknown",
+                    part,
+                    (part_created, part_updated if part_updated is not None else part_created),
+                )
+            )
+    frame = _finish(rows, MESSAGE_SCHEMA).with_columns(
+        pl.lit(synced_at).cast(UTC_TS).alias("synced_at")
+    )
+    return Transformed(
+        frame.unique(["conversation_id", "id"], keep="last", maintain_order=True), rejected
+    )

@@ -1,0 +1,89 @@
+"""Freshness checks: run by their own job, never opening DuckDB, one search call at most."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from intercom_assets.mirror.checks.freshness import deadline_day
+from intercom_assets.definitions import defs
+from intercom_assets_tests.support import HISTORY, run_job
+from intercom_assets_tests.support import check_metadata, evaluation
+
+
+def _freshness(resources, instance) -> dg.ExecuteInProcessResult:
+    return defs.resolve_job_def("intercom_freshness_job").execute_in_process(
+        resources=resources, instance=instance
+    )
+
+
+def _backfill(resources, instance) -> None:
+    run_job("intercom_sync_job", resources, instance, first=HISTORY[0], last=HISTORY[1])
+
+
+def test_sync_lag_passes_when_the_mirror_is_current(emulator, resources, _isolated_instance):
+    _backfill(resources, _isolated_instance)
+    emulator.reset_counters()
+
+    result = evaluation(_freshness(resources, _isolated_instance), "sync_lag")
+
+    assert result.passed
+    assert check_metadata(result)["lag_minutes"] == 0
+    assert check_metadata(result)["newest_synced_update"] == "2026-11-20 15:30 UTC"
+    assert result.description == (
+        "The mirror is current: Intercom has no change newer than 2026-11-20 15:30 UTC."
+    )
+    assert emulator.requests == {"search": 1}
+
+
+def test_sync_lag_fails_when_intercom_has_newer_updates(emulator, resources, _isolated_instance):
+    _backfill(resources, _isolated_instance)
+    emulator.advance(120)
+    emulator.add_parts(emulator.conversation_ids()[0])
+    emulator.reset_counters()
+
+    result = evaluation(_freshness(resources, _isolated_instance), "sync_lag")
+
+    assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert check_metadata(result)["oldest_missing_update"] == "2026-11-20 15:32 UTC"
+    assert check_metadata(result)["threshold_minutes"] == 60
+    assert result.description.startswith(
+        "The mirror is behind Intercom: a change made at 2026-11-20 15:32 UTC is not synced yet"
+    )
+    assert "Turn on intercom_updates_sensor" in result.description
+    assert emulator.requests == {"search": 1}
+
+
+def test_the_allowed_lag_is_configurable(emulator, resources, _isolated_instance, monkeypatch):
+    _backfill(resources, _isolated_instance)
+    emulator.advance(120)
+    emulator.add_parts(emulator.conversation_ids()[0])
+    monkeypatch.setenv("INTERCOM_MAX_SYNC_LAG_MINUTES", str(365 * 24 * 60))
+
+    result = evaluation(_freshness(resources, _isolated_instance), "sync_lag")
+
+    assert result.passed
+    assert result.description.endswith("minutes behind Intercom, within the limit.")
+
+
+def test_sync_lag_fails_before_anything_was_synced(emulator, resources, _isolated_instance):
+    result = evaluation(_freshness(resources, _isolated_instance), "sync_lag")
+
+    assert not result.passed
+    assert result.description.startswith("Nothing has been synced yet.")
+    assert sum(emulator.requests.values()) == 0
+
+
+def test_yesterday_synced_fails_until_the_day_is_synced_after_it_ended(
+    resources, _isolated_instance
+):
+    day = deadline_day(datetime.now(UTC)).isoformat()
+
+    before = evaluation(_freshness(resources, _isolated_instance), "yesterday_synced")
+    run_job("intercom_sync_job", resources, _isolated_instance, partition_key=day)
+    after = evaluation(_freshness(resources, _isolated_instance), "yesterday_synced")
+
+    assert (before.passed, check_metadata(before)) == (False, {"day": day, "last_synced": "never"})
+    assert before.description.startswith(f"The day {day} was never synced")
+    assert "Turn on intercom_daily_schedule" in before.description
+    assert after.passed
+    assert after.description.startswith(f"{day} was synced at ")

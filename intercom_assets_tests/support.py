@@ -1,0 +1,346 @@
+"""The one test support module: payloads, emulator and client helpers, real runs and ticks,
+and precise comparisons of the mirror with the emulator's ground truth."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import requests
+from dagster_duckdb import DuckDBResource
+
+from intercom_assets.client import IntercomClient
+from intercom_assets.definitions import defs
+from intercom_assets.emulator import Emulator
+from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
+from intercom_assets.storage import PART_LIMIT, reader
+
+# A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
+FIXED_NOW = 1_795_188_600
+HISTORY = ("2026-11-18", "2026-11-20")  # the conftest emulator's three days
+
+
+# -- Hand-written payloads shaped like the official 2.16 examples --------------------------
+
+
+def conversation(
+    conv_id: str = "503",
+    *,
+    created_at: int = 1_734_537_511,
+    updated_at: int = 1_734_537_600,
+    parts: int = 2,
+    version: str = "2.16",
+    with_parts: bool = True,
+) -> dict[str, Any]:
+    unassigned: int | None = 0 if version == "2.16" else None
+    body: dict[str, Any] = {
+        "type": "conversation",
+        "id": conv_id,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "title": None,
+        "open": True,
+        "state": "open",
+        "read": False,
+        "priority": "none" if version == "2.16" else "not_priority",
+        "admin_assignee_id": unassigned,
+        "team_assignee_id": 5_017_691,
+        "waiting_since": created_at,
+        "snoozed_until": None,
+        "source": {
+            "type": "conversation",
+            "id": f"src-{conv_id}",
+            "delivered_as": "customer_initiated",
+            "subject": "",
+            "body": "<p>Hello — مرحبا 👋</p>",
+            "author": {"type": "user", "id": "u-1", "name": "Ada", "email": "ada@example.com"},
+            "attachments": [],
+            "url": None,
+            "redacted": False,
+        },
+        "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "c-1"}]},
+        "teammates": {"type": "admin.list", "teammates": [{"type": "admin", "id": "274"}]},
+        "tags": {"type": "tag.list", "tags": [{"type": "tag", "id": "9", "name": "billing"}]},
+        "statistics": {"type": "conversation_statistics", "count_conversation_parts": parts + 1},
+        "x_unknown_field": {"nested": [1, 2, 3]},
+    }
+    if with_parts:
+        body["conversation_parts"] = {
+            "type": "conversation_part.list",
+            "total_count": parts,
+            "conversation_parts": [
+                {
+                    "type": "conversation_part",
+                    "id": f"{conv_id}-p{i}",
+                    "part_type": "comment" if i % 2 == 0 else "close",
+                    "body": f"<p>reply {i}</p>" if i % 2 == 0 else None,
+                    "created_at": created_at + 10 * (i + 1),
+                    "updated_at": created_at + 10 * (i + 1),
+                    "author": {"type": "admin", "id": "274", "name": "Op", "email": "op@x.io"},
+                    "redacted": False,
+                }
+                for i in range(parts)
+            ],
+        }
+    return body
+
+
+# -- Talking to the emulator as a real client does ----------------------------------------
+
+NEWEST = "2.16"
+
+
+class Api:
+    """A thin requests wrapper: bearer token and Intercom-Version set once."""
+
+    def __init__(self, emulator: Emulator, token: str | None = None, version: str = NEWEST):
+        self.base_url = emulator.base_url
+        self.session = requests.Session()
+        self.session.headers["Accept"] = "application/json"
+        if token is not None:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        if version:
+            self.session.headers["Intercom-Version"] = version
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.session.get(self.base_url + path, params=params, timeout=10)
+
+    def search(
+        self,
+        query: dict[str, Any],
+        per_page: int | None = None,
+        starting_after: str | None = None,
+        sort: dict[str, Any] | None = None,
+    ) -> requests.Response:
+        body: dict[str, Any] = {"query": query}
+        pagination = {"per_page": per_page, "starting_after": starting_after}
+        body["pagination"] = {key: value for key, value in pagination.items() if value is not None}
+        if sort is not None:
+            body["sort"] = sort
+        return self.session.post(self.base_url + "/conversations/search", json=body, timeout=10)
+
+    def search_ids(self, query: dict[str, Any], **kwargs: Any) -> list[str]:
+        """Every matching id, walking all pages."""
+        ids: list[str] = []
+        cursor = None
+        while True:
+            response = self.search(query, starting_after=cursor, **kwargs)
+            assert response.status_code == 200, response.text
+            payload = response.json()
+            ids.extend(item["id"] for item in payload["conversations"])
+            next_page = payload["pages"].get("next")
+            if next_page is None:
+                return ids
+            cursor = next_page["starting_after"]
+
+
+def error_code(response: requests.Response) -> tuple[int, str]:
+    """(status, first error code): what clients branch on."""
+    return response.status_code, response.json()["errors"][0]["code"]
+
+
+def everything() -> dict[str, Any]:
+    """A query matching every conversation."""
+    return {"field": "created_at", "operator": ">=", "value": 0}
+
+
+def make_client(emu: Emulator, token: str | None = None, **overrides: object) -> IntercomClient:
+    """A client with millisecond backoff so fault tests stay fast."""
+    options: dict = {"concurrency": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05}
+    options.update(overrides)
+    return IntercomClient(emu.base_url, token or emu.token, **options)
+
+
+# -- Real runs and ticks, and the mirror compared with the emulator -----------------------
+
+
+def make_resources(emu: Emulator, database: Path, **intercom: Any) -> dict[str, Any]:
+    """Resources for runs and sensors; a high request budget keeps range runs fast."""
+    options = {"max_requests_per_minute": 1_000_000, **intercom}
+    return {
+        "intercom": IntercomResource(access_token=emu.token, base_url=emu.base_url, **options),
+        "duckdb": DuckDBResource(database=str(database)),
+    }
+
+
+def run_job(
+    name: str,
+    resources: dict[str, Any],
+    instance: dg.DagsterInstance,
+    *,
+    partition_key: str | None = None,
+    first: str | None = None,
+    last: str | None = None,
+    run_config: dict | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Execute a job of the real code location, for one partition or a range."""
+    range_tags = {RANGE_START_TAG: first, RANGE_END_TAG: last} if first and last else {}
+    return defs.resolve_job_def(name).execute_in_process(
+        run_config=run_config or {},
+        tags={**(tags or {}), **range_tags},
+        partition_key=partition_key,
+        resources=resources,
+        instance=instance,
+    )
+
+
+def backfill(resources: dict[str, Any], instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    return run_job("intercom_sync_job", resources, instance, first=HISTORY[0], last=HISTORY[1])
+
+
+def execute(
+    requests: list[dg.RunRequest],
+    resources: dict[str, Any],
+    instance: dg.DagsterInstance,
+    default_job: str = "intercom_sync_job",
+) -> list[dg.ExecuteInProcessResult]:
+    """Launch each run request as the daemon would: its job, config, tags and partition.
+
+    Schedules target one job, so their requests name none: `default_job` is that job.
+    """
+    return [
+        defs.resolve_job_def(request.job_name or default_job).execute_in_process(
+            run_config=request.run_config,
+            tags=request.tags,
+            partition_key=request.partition_key,
+            resources=resources,
+            instance=instance,
+        )
+        for request in requests
+    ]
+
+
+def tick(
+    sensor: dg.SensorDefinition,
+    resources: dict[str, Any],
+    instance: dg.DagsterInstance,
+    cursor: str | None,
+) -> Any:
+    """Evaluate one tick as the daemon does: its run requests, skip message and new cursor."""
+    with dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"intercom": resources["intercom"]},
+        definitions=defs,
+    ) as context:
+        return sensor.evaluate_tick(context)
+
+
+def query(target: Path | str | dict[str, Any], sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of `sql` on a DuckDB file, given its path or the resources that write it."""
+    database = target["duckdb"].database if isinstance(target, dict) else str(target)
+    with reader(database, logging.getLogger("test")) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def _source_id(snapshot: dict) -> str:
+    return snapshot["source"]["id"] or f"{snapshot['id']}-source"
+
+
+def differences(emu: Emulator, database: Path) -> list[str]:
+    """Every way the mirror differs from the emulator; [] when it is exactly in line.
+
+    In line: the same live conversations with the same `updated_at`, state and part count;
+    every message the API can show (source + newest 500 parts) stored; no stored message the
+    emulator does not have; every stored body and redaction flag equal to the emulator's.
+    """
+    stored = {
+        cid: (updated, state, reported)
+        for cid, updated, state, reported in query(
+            database,
+            "SELECT id, epoch(updated_at)::BIGINT, state, parts_reported"
+            " FROM intercom.conversations",
+        )
+    }
+    bodies: dict[str, dict[str, tuple]] = {}
+    for cid, mid, body, redacted in query(
+        database, "SELECT conversation_id, id, body, redacted FROM intercom.messages"
+    ):
+        bodies.setdefault(cid, {})[mid] = (body, bool(redacted))
+    live = set(emu.conversation_ids())
+    problems = [f"not in the mirror: {sorted(live - set(stored))}"] if live - set(stored) else []
+    if set(stored) - live:
+        problems.append(f"deleted in Intercom but still mirrored: {sorted(set(stored) - live)}")
+    if set(bodies) - live:
+        problems.append(f"messages of deleted conversations: {sorted(set(bodies) - live)}")
+    for cid in sorted(live & set(stored)):
+        snap = emu.snapshot(cid)
+        parts = snap["conversation_parts"]["conversation_parts"]
+        reported = snap["statistics"]["count_conversation_parts"] - 1
+        truth = (snap["updated_at"], snap["state"], reported)
+        if stored[cid] != truth:
+            problems.append(f"{cid}: stored {stored[cid]} != {truth}")
+        known = {p["id"]: (p["body"], bool(p.get("redacted"))) for p in parts}
+        known[_source_id(snap)] = (snap["source"]["body"], bool(snap["source"].get("redacted")))
+        mine = bodies.get(cid, {})
+        visible = {_source_id(snap), *(p["id"] for p in parts[-PART_LIMIT:])}
+        if visible - set(mine):
+            problems.append(f"{cid}: messages not stored {sorted(visible - set(mine))}")
+        for mid, value in mine.items():
+            if known.get(mid) != value:
+                problems.append(f"{cid}/{mid}: stored {value} != {known.get(mid)}")
+    return problems
+
+
+def sync(
+    resources: dict[str, Any],
+    start: str = HISTORY[0],
+    end: str = HISTORY[1],
+    *,
+    run_config: dict | None = None,
+    raise_on_error: bool = True,
+    instance: dg.DagsterInstance | None = None,
+) -> dg.ExecuteInProcessResult:
+    """One single-run backfill over [start, end] of both assets, as the UI would launch it."""
+    return dg.materialize(
+        [conversations, messages],
+        resources=resources,
+        tags={
+            "dagster/asset_partition_range_start": start,
+            "dagster/asset_partition_range_end": end,
+        },
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+        instance=instance,
+    )
+
+
+def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
+    """Metadata of the run's (last) materialization of `intercom/<asset>`."""
+    materialization = result.asset_materializations_for_node(f"intercom__{asset}")[-1]
+    return {key: value.value for key, value in materialization.metadata.items()}
+
+
+def mirror_state(resources: dict[str, Any]) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, without sync bookkeeping (`synced_at` and friends)."""
+    return {
+        "conversations": query(
+            resources,
+            "SELECT * EXCLUDE (synced_at, messages_synced_at) FROM intercom.conversations"
+            " ORDER BY id",
+        ),
+        "messages": query(
+            resources,
+            "SELECT * EXCLUDE (synced_at) FROM intercom.messages ORDER BY conversation_id, id",
+        ),
+        "deleted_conversations": query(
+            resources, "SELECT id, detected_via FROM intercom.deleted_conversations ORDER BY id"
+        ),
+    }
+
+
+def with_database(resources: dict[str, Any], path: str) -> dict[str, Any]:
+    """The same resources writing to another DuckDB file (for clean-vs-faulty comparisons)."""
+    return {**resources, "duckdb": DuckDBResource(database=path)}
+
+
+def evaluation(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluation:
+    (found,) = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+    return found
+
+
+def check_metadata(found: dg.AssetCheckEvaluation) -> dict[str, Any]:
+    return {key: value.value for key, value in found.metadata.items()}
