@@ -2,24 +2,28 @@
 
 import dagster as dg
 
-from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.assets import intercom_sync
+from intercom_assets.mirror.checks import FRESHNESS_CHECKS
+from intercom_assets.mirror.deletions import deleted_conversations
+from intercom_assets.mirror.jobs import (
+    intercom_deletions_job,
+    intercom_freshness_job,
+    intercom_sync_job,
+)
+from intercom_assets.mirror.resources import build_resources
 from intercom_assets.mirror.schedules import (
     intercom_daily_schedule,
     intercom_freshness_schedule,
     intercom_reconcile_schedule,
 )
 from intercom_assets.mirror.sensor import build_updates_sensor
-from intercom_assets.mirror.checks import DATA_CHECKS, FRESHNESS_CHECKS
-from intercom_assets.mirror.deletions import deleted_conversations
-from intercom_assets.mirror.jobs import intercom_deletions_job, intercom_freshness_job, intercom_sync_job
-from intercom_assets.mirror.resources import build_resources
 from intercom_assets.mirror.settings import load_settings
 
 settings = load_settings()
 
 defs = dg.Definitions(
-    assets=[conversations, messages, deleted_conversations],
-    asset_checks=[*DATA_CHECKS, *FRESHNESS_CHECKS],
+    assets=[intercom_sync, deleted_conversations],
+    asset_checks=FRESHNESS_CHECKS,
     jobs=[intercom_sync_job, intercom_deletions_job, intercom_freshness_job],
     schedules=[intercom_daily_schedule, intercom_reconcile_schedule, intercom_freshness_schedule],
     sensors=[build_updates_sensor(interval_seconds=settings.sensor_interval_seconds)],

@@ -12,9 +12,10 @@ from dagster_duckdb import DuckDBResource
 from intercom_assets.client import IntercomClient
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
-from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.assets import intercom_sync
+from intercom_assets.mirror.keys import CONVERSATIONS, MESSAGES
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
+from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG, RUN_KEY_TAG
 from intercom_assets.storage import PART_LIMIT, reader
 
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
@@ -197,17 +198,17 @@ def execute(
     instance: dg.DagsterInstance,
     default_job: str = "intercom_sync_job",
 ) -> list[dg.ExecuteInProcessResult]:
-    """Launch each run request as the daemon would: its job, config, tags and partition.
-
-    Schedules target one job, so their requests name none: `default_job` is that job.
+    """Launch each run request as the daemon would: its job, config, tags (with its run key)
+    and partition. Schedules target one job, so their requests name none: `default_job` is it.
     """
     return [
         defs.resolve_job_def(request.job_name or default_job).execute_in_process(
             run_config=request.run_config,
-            tags=request.tags,
+            tags={**request.tags, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})},
             partition_key=request.partition_key,
             resources=resources,
             instance=instance,
+            raise_on_error=False,
         )
         for request in requests
     ]
@@ -296,7 +297,7 @@ def sync(
 ) -> dg.ExecuteInProcessResult:
     """One single-run backfill over [start, end] of both assets, as the UI would launch it."""
     return dg.materialize(
-        [conversations, messages],
+        [intercom_sync],
         resources=resources,
         tags={
             "dagster/asset_partition_range_start": start,
@@ -308,10 +309,30 @@ def sync(
     )
 
 
-def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
-    """Metadata of the run's (last) materialization of `intercom/<asset>`."""
-    materialization = result.asset_materializations_for_node(f"intercom__{asset}")[-1]
-    return {key: value.value for key, value in materialization.metadata.items()}
+def _values(metadata: Any) -> dict[str, Any]:
+    return {key: value.value for key, value in metadata.items()}
+
+
+def day_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, dict[str, Any]]:
+    """Per recorded day, the metadata of the run's materialization of `intercom/<asset>`."""
+    key = {"conversations": CONVERSATIONS, "messages": MESSAGES}[asset]
+    events = [
+        e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+    ]
+    return {m.partition: _values(m.metadata) for m in events if m.asset_key == key}
+
+
+def run_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    """The sync run's run-wide figures (its one partitionless observation)."""
+    (observation,) = [
+        e.event_specific_data.asset_observation for e in result.get_asset_observation_events()
+    ]
+    return _values(observation.metadata)
+
+
+def sync_config(**config: Any) -> dict[str, Any]:
+    """Run config of the sync op."""
+    return {"ops": {"intercom__sync": {"config": config}}}
 
 
 def mirror_state(resources: dict[str, Any]) -> dict[str, list[tuple]]:

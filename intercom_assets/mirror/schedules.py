@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets.mirror.jobs import intercom_freshness_job, intercom_sync_job
 from intercom_assets.mirror.partitions import daily_partitions
+from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 
 DAILY_CRON = "15 0 * * *"
 RECONCILE_CRON = "0 3 * * 0"

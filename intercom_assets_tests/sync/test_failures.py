@@ -3,9 +3,8 @@
 import dagster as dg
 import pytest
 
-from intercom_assets.mirror.assets import conversations, messages
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets_tests.support import HISTORY, metadata, query, sync
+from intercom_assets_tests.support import query, run_metadata, sync, sync_config
 
 
 def _event_text(result: dg.ExecuteInProcessResult) -> str:
@@ -42,22 +41,19 @@ def test_token_never_appears_in_the_run_log(emulator, sync_resources):
 def test_conversation_deleted_between_search_and_get_is_skipped_and_recorded(
     emulator, sync_resources
 ):
-    sync_resources_run = dict(
-        resources=sync_resources,
-        tags={
-            "dagster/asset_partition_range_start": HISTORY[0],
-            "dagster/asset_partition_range_end": HISTORY[1],
-        },
-    )
-    dg.materialize([conversations], **sync_resources_run)
+    sync(sync_resources)
     victim = emulator.conversation_ids()[0]
     emulator.delete(victim)
-    result = dg.materialize([conversations, messages], selection=[messages], **sync_resources_run)
 
-    assert metadata(result, "messages")["conversations_not_found"] == 1
+    result = sync(sync_resources, run_config=sync_config(conversation_ids=[victim]))
+
+    assert run_metadata(result)["conversations_not_found"] == 1
     assert query(
         sync_resources, f"SELECT count(*) FROM intercom.conversations WHERE id = '{victim}'"
     ) == [(0,)]
+    assert query(sync_resources, "SELECT id, detected_via FROM intercom.deleted_conversations") == [
+        (victim, "404")
+    ]
     assert query(
         sync_resources, f"SELECT count(*) FROM intercom.messages WHERE conversation_id = '{victim}'"
     ) == [(0,)]

@@ -1,23 +1,55 @@
-"""Asset checks: data checks run inside the sync job; freshness checks run on their own."""
+"""Asset checks: data checks are part of the sync op; freshness checks run on their own.
 
-from intercom_assets.mirror.checks.completeness import messages_complete
+The data checks read the whole mirror on every sync run (cheap SQL), so their latest
+evaluation is always the mirror's true state and every UI view agrees with it. They are
+check specs of the non-subsettable sync multi-asset: unpartitioned, one evaluation per run.
+"""
+
+import dagster as dg
+import duckdb
+
+from intercom_assets.mirror.checks import completeness, sync_days
+from intercom_assets.mirror.checks.completeness import evaluate_messages_complete
 from intercom_assets.mirror.checks.freshness import sync_lag, yesterday_synced
-from intercom_assets.mirror.checks.integrity import (
-    conversation_ids_unique,
-    conversations_in_partition_day,
-    message_ids_unique,
-    messages_have_conversation,
-)
+from intercom_assets.mirror.checks.integrity import INTEGRITY_CHECKS, evaluate_integrity
+from intercom_assets.mirror.checks.sync_days import evaluate_days_synced
 
-# Read DuckDB, so they run in the sync job right after its writes (never beside a writer).
-DATA_CHECKS = [
-    messages_complete,
-    conversation_ids_unique,
-    conversations_in_partition_day,
-    message_ids_unique,
-    messages_have_conversation,
-]
 # Never open DuckDB; evaluated hourly by `intercom_freshness_schedule` (on by default).
 FRESHNESS_CHECKS = [sync_lag, yesterday_synced]
 
-__all__ = ["DATA_CHECKS", "FRESHNESS_CHECKS"]
+
+def data_check_specs(conversations: dg.AssetKey, messages: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    """The sync op's checks, each on the asset it is about."""
+    return [
+        dg.AssetCheckSpec(completeness.NAME, asset=messages, description=completeness.DESCRIPTION),
+        dg.AssetCheckSpec(sync_days.NAME, asset=conversations, description=sync_days.DESCRIPTION),
+        *(
+            dg.AssetCheckSpec(
+                check.name,
+                asset=messages if check.on_messages else conversations,
+                description=check.description,
+            )
+            for check in INTEGRITY_CHECKS
+        ),
+    ]
+
+
+def evaluate_data_checks(
+    conn: duckdb.DuckDBPyConnection,
+    conversations: dg.AssetKey,
+    messages: dg.AssetKey,
+    failed_days: dict[str, str],
+    attempted_days: int,
+) -> list[dg.AssetCheckResult]:
+    """Every data check over the whole mirror, plus the run's own failed days."""
+    return [
+        evaluate_messages_complete(conn, messages),
+        evaluate_days_synced(failed_days, attempted_days, conversations),
+        *(
+            evaluate_integrity(conn, check, messages if check.on_messages else conversations)
+            for check in INTEGRITY_CHECKS
+        ),
+    ]
+
+
+__all__ = ["FRESHNESS_CHECKS", "data_check_specs", "evaluate_data_checks"]

@@ -1,25 +1,28 @@
 """Freshness checks that never open DuckDB, run hourly by `intercom_freshness_schedule`.
 
-`yesterday_synced` reads Dagster's own materialization records; `sync_lag` compares those
-records' `newest_updated_at` with Intercom (one search call). Neither touches the DuckDB file,
-so they can run while a sync holds its write lock.
+`yesterday_synced` reads Dagster's own materialization records (only a full refresh of
+yesterday counts); `sync_lag` compares the `newest_updated_at` of recent sync runs' run-wide
+observations with Intercom (one search call). Neither touches the DuckDB file, so they can
+run while a sync holds its write lock.
 """
 
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from intercom_assets.mirror.assets import conversations, messages
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.client.queries import ascending
+from intercom_assets.mirror.keys import CONVERSATIONS, MESSAGES
 from intercom_assets.mirror.partitions import daily_partitions
 from intercom_assets.mirror.resources import IntercomResource
 from intercom_assets.mirror.settings import load_settings
 
 # Yesterday must have been synced after midnight by this many hours past midnight (UTC).
 DEADLINE_HOURS = 4
-# Recent materializations whose `newest_updated_at` tells how far the mirror reaches.
+# Recent run observations whose `newest_updated_at` tells how far the mirror reaches.
 RECENT_RUNS = 100
+# Recent materializations of yesterday's partition searched for a full refresh.
+RECENT_DAY_RECORDS = 50
 
 
 def _utc(moment: datetime) -> str:
@@ -31,11 +34,18 @@ def deadline_day(now: datetime) -> date:
     return (now.astimezone(UTC) - timedelta(hours=DEADLINE_HOURS)).date() - timedelta(days=1)
 
 
+def _full_refresh(record: dg.EventLogRecord) -> bool:
+    materialization = record.asset_materialization
+    entry = materialization.metadata.get("full_refresh") if materialization else None
+    return getattr(entry, "value", None) is True
+
+
 @dg.asset_check(
-    asset=messages,
+    asset=MESSAGES,
     name="yesterday_synced",
     description=(
-        f"Yesterday's partition was synced after the day ended, by {DEADLINE_HOURS:02d}:00 UTC."
+        f"Yesterday's partition was fully refreshed after the day ended, by "
+        f"{DEADLINE_HOURS:02d}:00 UTC (a sensor run of a few conversations does not count)."
     ),
 )
 def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
@@ -48,9 +58,11 @@ def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRes
         )
     day_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
     records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=messages.key, asset_partitions=[key]), limit=1
+        dg.AssetRecordsFilter(asset_key=MESSAGES, asset_partitions=[key]),
+        limit=RECENT_DAY_RECORDS,
     ).records
-    synced = datetime.fromtimestamp(records[0].timestamp, UTC) if records else None
+    full = [record for record in records if _full_refresh(record)]
+    synced = datetime.fromtimestamp(full[0].timestamp, UTC) if full else None
     metadata = {"day": key, "last_synced": _utc(synced) if synced else "never"}
     if synced is not None and synced >= day_end:
         return dg.AssetCheckResult(
@@ -58,7 +70,11 @@ def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRes
             metadata=metadata,
             description=f"{key} was synced at {_utc(synced)}, after the day ended.",
         )
-    when = f"was last synced at {_utc(synced)}, before it ended" if synced else "was never synced"
+    when = (
+        f"was last fully refreshed at {_utc(synced)}, before it ended"
+        if synced
+        else "was never fully refreshed"
+    )
     return dg.AssetCheckResult(
         passed=False,
         metadata=metadata,
@@ -72,12 +88,12 @@ def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRes
 
 
 def newest_synced_updated_at(instance: dg.DagsterInstance) -> int | None:
-    """The newest `updated_at` any recent conversations run saw (its materialization metadata)."""
-    records = instance.fetch_materializations(conversations.key, limit=RECENT_RUNS).records
+    """The newest `updated_at` any recent sync run stored (its run-wide observation)."""
+    records = instance.fetch_observations(CONVERSATIONS, limit=RECENT_RUNS).records
     values = []
     for record in records:
-        materialization = record.asset_materialization
-        entry = materialization.metadata.get("newest_updated_at") if materialization else None
+        observation = record.asset_observation
+        entry = observation.metadata.get("newest_updated_at") if observation else None
         value = getattr(entry, "value", None)
         if isinstance(value, int):
             values.append(value)
@@ -92,7 +108,7 @@ def oldest_update_after(client: IntercomClient, second: int) -> int | None:
 
 
 @dg.asset_check(
-    asset=conversations,
+    asset=CONVERSATIONS,
     name="sync_lag",
     description=(
         "The mirror has every change Intercom has, except ones newer than "
