@@ -71,6 +71,7 @@ class Api:
         check_version(request.version)
         modern = is_modern(request.version)
         with self.store.lock:
+            self.store.catch_up()
             if request.endpoint == "me":
                 return ADMIN
             if request.endpoint == "search":

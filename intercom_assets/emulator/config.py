@@ -12,6 +12,7 @@ KNOWN_VERSIONS = frozenset(
     + ["Preview", "Unstable"]
 )
 PART_CAP = 500
+ACTIVITY_KINDS = ("new", "reply", "close", "snooze", "redact", "delete")
 
 
 def is_modern(version: str) -> bool:
@@ -54,3 +55,9 @@ class EmulatorConfig:
     total_count_capped: bool = False
     now: int | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
+    # Anchored history (`YYYY-MM-DD`): from this day on, independent of when it starts, so the
+    # same seed and anchor always serve the same workspace; `days` is then ignored.
+    first_day: str | None = None
+    # Live activity (`LiveActivity`): events per minute (0 = off) and which kinds occur.
+    activity_per_minute: float = 0.0
+    activity_kinds: tuple[str, ...] = ACTIVITY_KINDS

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
+from intercom_assets.emulator.activity import LiveActivity
 from intercom_assets.emulator.clock import Clock
 from intercom_assets.emulator.config import EmulatorConfig
+from intercom_assets.emulator.control import handle_control
 from intercom_assets.emulator.gateway import Gateway
 from intercom_assets.emulator.render import render_conversation
 from intercom_assets.emulator.server import HttpServer
@@ -32,13 +35,44 @@ class Emulator:
         self._gateway = Gateway(self._store, self.config)
         self._http = HttpServer(self._gateway, host, port)
         self.base_url = self._http.base_url
+        self._gateway.control = partial(handle_control, self)
+        self.activity = (
+            LiveActivity(
+                self._store,
+                self.config.activity_per_minute,
+                self.config.activity_kinds,
+                self.config.seed,
+            )
+            if self.config.activity_per_minute > 0
+            else None
+        )
 
     def start(self) -> Emulator:
         self._http.start()
+        if self.activity is not None:
+            self.activity.start()
         return self
 
     def stop(self) -> None:
+        if self.activity is not None:
+            self.activity.stop()
         self._http.stop()
+
+    def health(self) -> dict[str, Any]:
+        """What `GET /_emulator/health` answers: enough to tell two emulators apart."""
+        with self._store.lock:
+            self._store.catch_up()
+            return {
+                "status": "ok",
+                "now": self.now(),
+                "seed": self.config.seed,
+                "first_day": self.config.first_day,
+                "conversations_per_day": self.config.conversations_per_day,
+                "conversations": len(self._store.conversations),
+                "deleted": len(self._store.deleted),
+                "activity_per_minute": self.config.activity_per_minute,
+                "activity": dict(self.activity.events) if self.activity else {},
+            }
 
     def now(self) -> int:
         return self._clock.now()

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,8 @@ class Gateway:
         self.requests: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
         self._lock = threading.Lock()
+        # `/_emulator/...` requests go here untouched (see control.py); set by the Emulator.
+        self.control: Callable[[str, str, dict, bytes], tuple[int, dict]] | None = None
 
     def set_token(self, token: str, mode: str) -> None:
         if mode not in TOKEN_MODES:
@@ -77,6 +80,8 @@ class Gateway:
         base_url: str,
     ) -> Response | None:
         """`headers` keys must be lower-case."""
+        if self.control is not None and path.startswith("/_emulator/"):
+            return _json(*self.control(method, path, query, body), {})
         endpoint = endpoint_of(method, path)
         with self._lock:
             self.requests[endpoint] += 1
