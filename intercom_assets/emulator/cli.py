@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--invalid-json-rate", type=float, default=0.0)
     add("--truncated-json-rate", type=float, default=0.0)
     add("--wrong-types-rate", type=float, default=0.0)
+    add("--html-404-rate", type=float, default=0.0, help="gateway HTML 404s on conversation GETs")
+    add("--stale-read-rate", type=float, default=0.0, help="GETs served by a lagging replica")
+    add("--stale-read-seconds", type=int, default=300)
+    add("--id-comparison", choices=("numeric", "string", "reject"), default="numeric")
+    add("--search-lag-seconds", type=int, default=0)
+    add("--deleted-order", choices=("deleted_at", "id"), default="deleted_at")
+    add("--long-id-share", type=float, default=0.0, help="newest share with 12-digit ids")
     return parser
 
 
@@ -85,6 +92,10 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         first_day=args.first_day,
         activity_per_minute=args.activity_per_minute,
         activity_kinds=args.activity_kinds,
+        id_comparison=args.id_comparison,
+        search_lag_seconds=args.search_lag_seconds,
+        deleted_order=args.deleted_order,
+        long_id_share=args.long_id_share,
         faults=FaultConfig(
             seed=args.fault_seed,
             latency_ms=args.latency_ms,
@@ -96,6 +107,9 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
             invalid_json_rate=args.invalid_json_rate,
             truncated_json_rate=args.truncated_json_rate,
             wrong_types_rate=args.wrong_types_rate,
+            html_404_rate=args.html_404_rate,
+            stale_read_rate=args.stale_read_rate,
+            stale_read_seconds=args.stale_read_seconds,
         ),
     )
 

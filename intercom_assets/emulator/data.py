@@ -15,6 +15,7 @@ from typing import Any
 
 DAY = 86_400
 FIRST_CONVERSATION_ID = 100_000_000
+LONG_ID_BASE = 100_000_000_000  # 12-digit ids (`EmulatorConfig.long_id_share`)
 PART_ID_STRIDE = 100_000  # part id = conversation id * stride + index: globally unique
 
 ADMINS: tuple[tuple[int, str, str], ...] = (
@@ -96,6 +97,7 @@ class ConversationState:
     extra_parts: list[dict[str, Any]] | None = None
     redactions: dict[str, int] | None = None
     planned_parts: int | None = None  # anchored history: original parts incl. future ones
+    tag_ids: tuple[str, ...] | None = None  # replaces the generated tags once set
 
 
 def _rng(seed: int, conversation_id: int, salt: int) -> Random:
@@ -149,14 +151,16 @@ def generate_states(
     per_day: int,
     mean_parts: float,
     large: int,
+    long_id_share: float = 0.0,
     first_day: int | None = None,
 ) -> list[ConversationState]:
     """The initial history: `days` UTC days ending with today (up to `now`), ascending ids.
 
+    The newest `long_id_share` of it gets 12-digit ids (still ascending), the rest 9 digits.
     With `first_day` (epoch seconds of a UTC midnight) the history is *anchored*: it runs from
     that day through tomorrow, drawn without looking at `now`, so any two emulators with the
     same seed and anchor agree on every conversation; `planned_parts` / `parts_end` then lie
-    partly in the future and the store reveals them as its clock passes (see `Store.catch_up`).
+    partly in the future and the store reveals them as its clock passes (see history.py).
     """
     rng = Random(seed)
     today = now - now % DAY
@@ -166,6 +170,7 @@ def generate_states(
     horizon = 2**62 if anchored else now  # anchored draws never depend on `now`
     states: list[ConversationState] = []
     next_id = FIRST_CONVERSATION_ID
+    long_from = round(days * per_day * (1 - long_id_share)) if long_id_share > 0 else -1
     for day in range(days):
         day_start = first_day + day * DAY if anchored else today - (days - 1 - day) * DAY
         day_end = min(day_start + DAY - 1, horizon)
@@ -173,6 +178,8 @@ def generate_states(
         if times and day % 2 == 0:
             times[0] = day_start  # created exactly at UTC midnight
         for created_at in times:
+            if len(states) == long_from:
+                next_id += LONG_ID_BASE - FIRST_CONVERSATION_ID
             next_id += rng.randint(1, 9)
             parts = _part_count(rng, mean_parts)
             span = rng.choice((600, 7_200, DAY, 3 * DAY))

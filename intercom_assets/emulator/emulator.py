@@ -21,8 +21,9 @@ from intercom_assets.emulator.store import Store
 class Emulator:
     """A local Intercom API on `base_url`, with a controllable data clock and live mutations.
 
-    Mutations bump the conversation's `updated_at` to `now()`; lifecycle changes (close,
-    reopen, snooze) also append the matching event part, as Intercom does.
+    Mutations bump the conversation's `updated_at` to `now()` (except `set_attributes(...,
+    bump_updated_at=False)`); lifecycle changes (close, reopen, snooze) also append the
+    matching event part, as Intercom does.
     """
 
     def __init__(
@@ -61,7 +62,7 @@ class Emulator:
     def health(self) -> dict[str, Any]:
         """What `GET /_emulator/health` answers: enough to tell two emulators apart."""
         with self._store.lock:
-            self._store.catch_up()
+            self._store.reveal_history()
             return {
                 "status": "ok",
                 "now": self.now(),
@@ -123,6 +124,19 @@ class Emulator:
 
     def snooze(self, conversation_id: str, until: int) -> None:
         self._store.snooze(conversation_id, until)
+
+    def set_attributes(
+        self,
+        conversation_id: str,
+        *,
+        read: bool | None = None,
+        priority: str | None = None,
+        tag_ids: list[str] | None = None,
+        bump_updated_at: bool = True,
+    ) -> None:
+        """Change `read`, `priority` (2.16 values) or the tags (ids); `bump_updated_at=False`
+        changes them silently, the way Intercom is suspected to for some fields."""
+        self._store.set_attributes(conversation_id, read, priority, tag_ids, bump_updated_at)
 
     def redact_part(self, conversation_id: str, part_id: str) -> None:
         self._store.redact_part(conversation_id, part_id)

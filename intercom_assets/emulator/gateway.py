@@ -17,7 +17,7 @@ from typing import Any
 from intercom_assets.emulator.api import CONVERSATION_ENDPOINTS, Api, Request, endpoint_of
 from intercom_assets.emulator.config import EmulatorConfig
 from intercom_assets.emulator.errors import ApiError
-from intercom_assets.emulator.faults import HTML_503, FaultInjector, break_types
+from intercom_assets.emulator.faults import HTML_404, HTML_503, FaultInjector, break_types
 from intercom_assets.emulator.ratelimit import FixedWindowLimiter
 from intercom_assets.emulator.store import Store
 
@@ -48,7 +48,7 @@ class Gateway:
         self.config = config
         self.faults = FaultInjector(config)
         self.limiter = FixedWindowLimiter(config)
-        self.api = Api(store, config, self.faults.is_ghost)
+        self.api = Api(store, config, self.faults)
         self.tokens: dict[str, str] = {config.token: "valid"}
         self.requests: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
@@ -109,6 +109,8 @@ class Gateway:
             return Response(503, HTML_503, "text/html; charset=utf-8")
         if self.faults.roll(faults.json_500_rate):
             return _error(ApiError(500, "server_error", "An internal server error occurred."))
+        if endpoint == "get" and self.faults.roll(faults.html_404_rate):
+            return Response(404, HTML_404, "text/html; charset=utf-8")
         try:
             mode = self._authenticate(headers.get("authorization", ""))
         except ApiError as error:
