@@ -12,9 +12,12 @@ from dagster_duckdb import DuckDBResource
 from intercom_assets.client import IntercomClient
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
-from intercom_assets.mirror.assets import intercom_sync
-from intercom_assets.mirror.keys import CONVERSATIONS, MESSAGES
+from intercom_assets.mirror.assets import build_sync_assets
+from intercom_assets.mirror.checks import build_freshness_checks
+from intercom_assets.mirror.jobs import build_jobs
 from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.sensor import TickLimits, build_updates_sensor
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG, RUN_KEY_TAG
 from intercom_assets.storage import PART_LIMIT, reader
 
@@ -157,6 +160,22 @@ def make_client(emu: Emulator, token: str | None = None, **overrides: object) ->
 # -- Real runs and ticks, and the mirror compared with the emulator -----------------------
 
 
+DEFAULT_SPEC = MirrorSpec()  # the default workspace: the ★ names
+DEFAULT_LIMITS = TickLimits()
+# Unbound (no resources attached), so tests hand each run its own emulator and DuckDB file:
+# one multi-asset syncing both `intercom/conversations` and `intercom/messages`.
+SYNC_ASSETS = build_sync_assets(DEFAULT_SPEC)
+SYNC_OP = DEFAULT_SPEC.op_name("sync")
+
+
+def updates_sensor(
+    limits: TickLimits = DEFAULT_LIMITS, spec: MirrorSpec = DEFAULT_SPEC
+) -> dg.SensorDefinition:
+    """A freshly built updates sensor (as after a restart), optionally with small tick limits."""
+    jobs = build_jobs(spec, build_freshness_checks(spec))
+    return build_updates_sensor(spec, jobs, limits)
+
+
 def make_resources(emu: Emulator, database: Path, **intercom: Any) -> dict[str, Any]:
     """Resources for runs and sensors; a high request budget keeps range runs fast."""
     options = {"max_requests_per_minute": 1_000_000, **intercom}
@@ -199,7 +218,8 @@ def execute(
     default_job: str = "intercom_sync_job",
 ) -> list[dg.ExecuteInProcessResult]:
     """Launch each run request as the daemon would: its job, config, tags (with its run key)
-    and partition. Schedules target one job, so their requests name none: `default_job` is it.
+    and partition; a failing run is recorded as failed, not raised. Schedules target one job,
+    so their requests name none: `default_job` is that job.
     """
     return [
         defs.resolve_job_def(request.job_name or default_job).execute_in_process(
@@ -297,7 +317,7 @@ def sync(
 ) -> dg.ExecuteInProcessResult:
     """One single-run backfill over [start, end] of both assets, as the UI would launch it."""
     return dg.materialize(
-        [intercom_sync],
+        SYNC_ASSETS,
         resources=resources,
         tags={
             "dagster/asset_partition_range_start": start,
@@ -315,7 +335,7 @@ def _values(metadata: Any) -> dict[str, Any]:
 
 def day_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, dict[str, Any]]:
     """Per recorded day, the metadata of the run's materialization of `intercom/<asset>`."""
-    key = {"conversations": CONVERSATIONS, "messages": MESSAGES}[asset]
+    key = DEFAULT_SPEC.asset_key(asset)
     events = [
         e.event_specific_data.materialization for e in result.get_asset_materialization_events()
     ]
@@ -332,7 +352,7 @@ def run_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
 
 def sync_config(**config: Any) -> dict[str, Any]:
     """Run config of the sync op."""
-    return {"ops": {"intercom__sync": {"config": config}}}
+    return {"ops": {SYNC_OP: {"config": config}}}
 
 
 def mirror_state(resources: dict[str, Any]) -> dict[str, list[tuple]]:

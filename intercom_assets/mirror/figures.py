@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from intercom_assets.mirror import keys
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.storage import preview_markdown, stored_by_day
 from intercom_assets.sync.days import DayLedger
 
@@ -18,14 +18,19 @@ _PREVIEW = (
 
 
 def day_events(
-    conn: duckdb.DuckDBPyConnection, days: list[str], ledger: DayLedger, *, full_refresh: bool
+    conn: duckdb.DuckDBPyConnection,
+    spec: MirrorSpec,
+    days: list[str],
+    ledger: DayLedger,
+    *,
+    full_refresh: bool,
 ) -> Iterator[dg.AssetMaterialization]:
     """Per day: what DuckDB holds for it (`dagster/row_count`) and what this run changed."""
     stored = stored_by_day(conn, days)
     for day in sorted(days):
         held, changes = stored[day], ledger.days[day]
         yield dg.AssetMaterialization(
-            keys.CONVERSATIONS,
+            spec.conversations_key,
             partition=day,
             metadata={
                 "dagster/row_count": held.conversations,
@@ -37,7 +42,7 @@ def day_events(
             },
         )
         yield dg.AssetMaterialization(
-            keys.MESSAGES,
+            spec.messages_key,
             partition=day,
             metadata={
                 "dagster/row_count": held.messages,
@@ -48,8 +53,10 @@ def day_events(
         )
 
 
-def observation(conn: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> dg.AssetObservation:
+def observation(
+    conn: duckdb.DuckDBPyConnection, spec: MirrorSpec, run: dict[str, Any]
+) -> dg.AssetObservation:
     """Run-wide figures (requests by endpoint, 429s, retries, duration…), once per run."""
     preview = dg.MetadataValue.md(preview_markdown(conn, _PREVIEW, []))
     values = {key: value for key, value in run.items() if value is not None}
-    return dg.AssetObservation(keys.CONVERSATIONS, metadata={**values, "preview": preview})
+    return dg.AssetObservation(spec.conversations_key, metadata={**values, "preview": preview})

@@ -1,9 +1,9 @@
-"""`intercom_updates_sensor`: keeps the mirror current between daily refreshes.
+"""`{prefix}_updates_sensor`: keeps the mirror current between daily refreshes.
 
 Each tick reads conversations updated since its cursor (minus an overlap for Intercom's
-search-index lag) with a bounded number of search calls, and hands the changed ids to an
-`intercom_sync_job` run that fetches exactly those. On API 2.16+ it also notices new entries of
-`GET /conversations/deleted` and requests one deletions run. Runs it requested that failed,
+search-index lag) with a bounded number of search calls, and hands the changed ids to a
+`{prefix}_sync_job` run that fetches exactly those. On API 2.16+ it also notices new entries
+of `GET /conversations/deleted` and requests one deletions run. Runs it requested that failed,
 were canceled or crashed are requested again (read from Dagster's run records). The first tick
 after a backfill starts from Intercom's newest change when the backfill began (recorded in the
 sync runs' observations), so changes made during the backfill are synced. It never opens
@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from intercom_assets.client import IntercomClient
-from intercom_assets.mirror.jobs import intercom_deletions_job, intercom_sync_job
-from intercom_assets.mirror.keys import CONVERSATIONS
-from intercom_assets.mirror.partitions import daily_partitions
-from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.jobs import MirrorJobs
+from intercom_assets.mirror.resources import IntercomResource, intercom_resource
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.cursor import Position, UpdatesCursor
 from intercom_assets.mirror.updates.run_requests import (
     MAX_ATTEMPTS,
@@ -81,24 +80,21 @@ def _utc(second: int) -> str:
     return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _partition_days() -> tuple[str, str]:
-    """First and last partition keys (the last is today: `end_offset=1`)."""
-    first, last = (
-        daily_partitions.get_first_partition_key(),
-        daily_partitions.get_last_partition_key(),
-    )
-    if first is None or last is None:
-        raise ValueError("the daily partitions have no keys; check INTERCOM_START_DATE")
-    return first, last
-
-
 def _read_updates(
-    client: IntercomClient, cursor: UpdatesCursor, limits: TickLimits, report: TickReport
+    client: IntercomClient,
+    cursor: UpdatesCursor,
+    limits: TickLimits,
+    report: TickReport,
+    spec: MirrorSpec,
 ) -> None:
-    """Advance the cursor over one budget of search results, collecting unseen changes."""
+    """Advance the cursor over one budget of search results, collecting unseen changes.
+
+    A result whose timestamps are unusable (e.g. milliseconds) is set aside with its id; it
+    never moves the cursor, so the walk goes on past it.
+    """
     scan = scan_updates(client, cursor.position, limits.budget)
     report.read, report.pages, report.finished = len(scan.conversations), scan.pages, scan.finished
-    first, last = _partition_days()
+    first, last = spec.partition_bounds()
     for item in scan.conversations:
         change = as_change(item)
         if change is None:
@@ -154,10 +150,10 @@ def _nothing_to_do(report: TickReport, since: int, cursor: UpdatesCursor) -> str
     )
 
 
-def backfill_watermark(instance: dg.DagsterInstance) -> int | None:
+def backfill_watermark(instance: dg.DagsterInstance, spec: MirrorSpec) -> int | None:
     """The oldest `sync_watermark` of recent full-refresh runs: Intercom's newest change when
     they started. Changes after it may have hit conversations those runs had already read."""
-    records = instance.fetch_observations(CONVERSATIONS, limit=RECENT_RUNS).records
+    records = instance.fetch_observations(spec.conversations_key, limit=RECENT_RUNS).records
     marks = []
     for record in records:
         metadata = record.asset_observation.metadata if record.asset_observation else {}
@@ -172,6 +168,7 @@ def _first_cursor(
     client: IntercomClient,
     intercom: IntercomResource,
     limits: TickLimits,
+    spec: MirrorSpec,
 ) -> tuple[UpdatesCursor, str | None]:
     """Where the first tick starts, and its skip reason when it must request nothing.
 
@@ -179,10 +176,10 @@ def _first_cursor(
     while it ran. Before any sync: "now minus overlap", requesting nothing (history is the
     backfill's job).
     """
-    watermark = backfill_watermark(context.instance)
     cursor = UpdatesCursor(position=Position(0), newest=0)
     if has_deleted_endpoint(intercom.api_version):
         cursor.deleted_at = 0
+    watermark = backfill_watermark(context.instance, spec)
     if watermark is not None:
         start = max(watermark - limits.overlap_seconds, 0)
         cursor.position, cursor.newest = Position(start), watermark
@@ -191,7 +188,7 @@ def _first_cursor(
     newest = client.newest_updated_at() or 0
     start = max(newest - limits.overlap_seconds, 0)
     cursor.position, cursor.newest = Position(start), newest
-    _read_updates(client, cursor, limits, TickReport())
+    _read_updates(client, cursor, limits, TickReport(), spec)
     if cursor.deleted_at is not None:
         _advance_deletions(cursor, _read_deletions(client, cursor))
     return cursor, (
@@ -215,14 +212,15 @@ def _follow_up(context: dg.SensorEvaluationContext, cursor: UpdatesCursor) -> li
             del cursor.pending[run_key]
         elif run.status in _RETRY:
             del cursor.pending[run_key]
-            if attempt_of(run_key) >= MAX_ATTEMPTS:
+            attempt = attempt_of(run_key)
+            if attempt >= MAX_ATTEMPTS:
                 context.log.error(
                     "Run %s (%s) ended %s on attempt %d; giving up: the weekly reconcile "
                     "repairs what it would have synced.",
                     run.run_id,
                     run_key,
                     run.status.value,
-                    attempt_of(run_key),
+                    attempt,
                 )
                 continue
             retry = retry_request(run, run_key)
@@ -238,29 +236,30 @@ def _follow_up(context: dg.SensorEvaluationContext, cursor: UpdatesCursor) -> li
 
 
 def evaluate_tick(
-    context: dg.SensorEvaluationContext, intercom: IntercomResource, limits: TickLimits
+    context: dg.SensorEvaluationContext, spec: MirrorSpec, limits: TickLimits
 ) -> dg.SensorResult:
-    """One tick: re-request failed runs, read a bounded slice of updates and deletions,
+    """One tick: re-request failed runs, read a bounded slice of updates and deletions, and
     request runs for them."""
+    intercom = intercom_resource(context, spec)
     with intercom.get_client(logger=context.log) as client:
-        skip_first = None
         if context.cursor is None:
-            cursor, skip_first = _first_cursor(context, client, intercom, limits)
+            cursor, skip_first = _first_cursor(context, client, intercom, limits, spec)
             if skip_first is not None:
                 return dg.SensorResult(skip_reason=skip_first, cursor=cursor.to_json())
         else:
             cursor = UpdatesCursor.from_json(context.cursor)
         since = cursor.position.second
         report = TickReport()
-        _read_updates(client, cursor, limits, report)
+        _read_updates(client, cursor, limits, report, spec)
         deletions: list[Deletion] = []
         if cursor.deleted_at is not None and has_deleted_endpoint(intercom.api_version):
             deletions = _read_deletions(client, cursor)
     retries = _follow_up(context, cursor)
-    requests = sync_requests(report.changes)
+    requests = sync_requests(spec, report.changes)
     if deletions:
         requests.append(
             deletions_request(
+                spec,
                 cursor.deleted_at,
                 max(d.deleted_at for d in deletions),
                 [d.id for d in deletions],
@@ -277,8 +276,9 @@ def evaluate_tick(
         )
     if report.out_of_scope:
         context.log.info(
-            "Ignoring %d conversations created before INTERCOM_START_DATE: %s",
+            "Ignoring %d conversations created before the start date %s: %s",
             len(report.out_of_scope),
+            spec.start_date,
             report.out_of_scope[:20],
         )
     context.log.info(
@@ -300,25 +300,23 @@ def evaluate_tick(
 
 
 def build_updates_sensor(
-    *,
-    interval_seconds: int,
-    limits: TickLimits = TickLimits(),
-    name: str = "intercom_updates_sensor",
+    spec: MirrorSpec, jobs: MirrorJobs, limits: TickLimits = TickLimits()
 ) -> dg.SensorDefinition:
     """The updates sensor, STOPPED until the operator activates it after the backfill."""
 
     @dg.sensor(
-        name=name,
-        minimum_interval_seconds=interval_seconds,
-        jobs=[intercom_sync_job, intercom_deletions_job],
+        name=spec.updates_sensor_name,
+        minimum_interval_seconds=spec.sensor_interval_seconds,
+        jobs=[jobs.sync, jobs.deletions],
         default_status=dg.DefaultSensorStatus.STOPPED,
+        required_resource_keys={spec.intercom_resource_key},
         description=(
             "Keeps the mirror current: every tick finds conversations updated in Intercom since "
             "the last tick and syncs just those (and, on API 2.16+, applies deletions). Turn it "
             "on once the history backfill has finished."
         ),
     )
-    def _sensor(context: dg.SensorEvaluationContext, intercom: IntercomResource) -> dg.SensorResult:
-        return evaluate_tick(context, intercom, limits)
+    def updates_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        return evaluate_tick(context, spec, limits)
 
-    return _sensor
+    return updates_sensor

@@ -8,6 +8,7 @@ from intercom_assets.mirror.updates.run_requests import (
     attempt_of,
     sync_requests,
 )
+from intercom_assets_tests.support import DEFAULT_SPEC
 
 NOV_18 = 1_794_960_000  # 2026-11-18 00:00 UTC
 DAY = 86_400
@@ -20,7 +21,7 @@ def test_one_request_carries_every_changed_id_and_no_partition():
         Change("3", NOV_18 + 9 * DAY, NOV_18 + 9 * DAY + 7),
     ]
 
-    (request,) = sync_requests(changes)
+    (request,) = sync_requests(DEFAULT_SPEC, changes)
 
     assert request.run_config == {
         "ops": {"intercom__sync": {"config": {"conversation_ids": ["1", "2", "3"]}}}
@@ -33,14 +34,18 @@ def test_run_keys_differ_when_the_changes_differ_and_repeat_when_they_do_not():
     one = [Change("1", NOV_18, NOV_18 + 50)]
     other = [Change("2", NOV_18, NOV_18 + 50)]
 
-    assert sync_requests(one)[0].run_key == sync_requests(one)[0].run_key
-    assert sync_requests(one)[0].run_key != sync_requests(other)[0].run_key
+    assert (
+        sync_requests(DEFAULT_SPEC, one)[0].run_key == sync_requests(DEFAULT_SPEC, one)[0].run_key
+    )
+    assert (
+        sync_requests(DEFAULT_SPEC, one)[0].run_key != sync_requests(DEFAULT_SPEC, other)[0].run_key
+    )
 
 
 def test_many_changes_are_split_into_bounded_runs():
     changes = [Change(str(i), NOV_18, NOV_18 + i) for i in range(MAX_IDS_PER_RUN + 1)]
 
-    first, second = sync_requests(changes)
+    first, second = sync_requests(DEFAULT_SPEC, changes)
 
     ids = first.run_config["ops"]["intercom__sync"]["config"]["conversation_ids"]
     assert len(ids) == MAX_IDS_PER_RUN

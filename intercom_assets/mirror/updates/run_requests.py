@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from intercom_assets.mirror.keys import DELETIONS_OP, SYNC_OP
+from intercom_assets.mirror.spec import MirrorSpec
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -62,36 +62,42 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def sync_request(changes: list[Change]) -> dg.RunRequest:
+def sync_request(spec: MirrorSpec, changes: list[Change]) -> dg.RunRequest:
     """One run fetching exactly `changes`' conversations."""
     ids = sorted({c.id for c in changes})
     versions = ",".join(f"{c.id}@{c.updated_at}" for c in sorted(changes, key=lambda c: c.id))
     since, until = min(c.updated_at for c in changes), max(c.updated_at for c in changes)
     return dg.RunRequest(
         run_key=f"updates:{since}-{until}:{_digest(versions)}",
-        job_name="intercom_sync_job",
+        job_name=spec.sync_job_name,
         tags={ATTEMPT_TAG: "1"},
-        run_config={"ops": {SYNC_OP: {"config": {"conversation_ids": ids}}}},
+        run_config={"ops": {spec.op_name("sync"): {"config": {"conversation_ids": ids}}}},
     )
 
 
-def sync_requests(changes: list[Change]) -> list[dg.RunRequest]:
+def sync_requests(spec: MirrorSpec, changes: list[Change]) -> list[dg.RunRequest]:
     """Requests that together fetch every change, at most MAX_IDS_PER_RUN ids each."""
     ordered = sorted(changes, key=lambda c: (c.updated_at, c.id))
     return [
-        sync_request(ordered[i : i + MAX_IDS_PER_RUN])
+        sync_request(spec, ordered[i : i + MAX_IDS_PER_RUN])
         for i in range(0, len(ordered), MAX_IDS_PER_RUN)
     ]
 
 
-def deletions_request(since: int | None, until: int, ids: list[str]) -> dg.RunRequest:
+def deletions_request(
+    spec: MirrorSpec, since: int | None, until: int, ids: list[str]
+) -> dg.RunRequest:
     """One run applying the deletions Intercom recorded in [since, until]."""
     return dg.RunRequest(
         run_key=f"deletions:{since}-{until}:{_digest(','.join(sorted(ids)))}",
-        job_name="intercom_deletions_job",
+        job_name=spec.deletions_job_name,
         tags={ATTEMPT_TAG: "1"},
         run_config={
-            "ops": {DELETIONS_OP: {"config": {"deleted_since": since, "deleted_until": until}}}
+            "ops": {
+                spec.op_name("deleted_conversations"): {
+                    "config": {"deleted_since": since, "deleted_until": until}
+                }
+            }
         },
     )
 
