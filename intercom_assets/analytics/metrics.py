@@ -106,6 +106,13 @@ def refresh_window(
     return _run(conn, sql.STALE_IN_WINDOW, {"start": start, "end": end})
 
 
+def refresh_days(conn: duckdb.DuckDBPyConnection, days: list[date | str]) -> MetricsChange:
+    """`refresh_window` for conversations created on these UTC days (e.g. a sensor run's)."""
+    if not days:
+        return MetricsChange()
+    return _run(conn, sql.STALE_ON_DAYS, {"days": [str(day) for day in days]})
+
+
 def refresh_removed(conn: duckdb.DuckDBPyConnection) -> MetricsChange:
     """Drop the rows of conversations no longer stored and recompute their days."""
     return _run(conn, sql.ORPHANS, None)
@@ -168,6 +175,7 @@ __all__ = [
     "recompute_all",
     "recompute_conversations",
     "recompute_days",
+    "refresh_days",
     "refresh_removed",
     "refresh_window",
 ]

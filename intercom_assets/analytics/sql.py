@@ -101,7 +101,12 @@ SELECT
 FROM conv c LEFT JOIN agg a ON a.conversation_id = c.id
 """
 
-DAY = "(conversation_created_at AT TIME ZONE 'UTC')::DATE"
+
+def utc_day(column: str) -> str:
+    return f"({column} AT TIME ZONE 'UTC')::DATE"
+
+
+DAY = utc_day("conversation_created_at")
 
 
 def _median(column: str, fraction: float = 0.5) -> str:
@@ -164,6 +169,18 @@ UNION ALL
 SELECT m.conversation_id FROM intercom.conversation_metrics m
 ANTI JOIN intercom.conversations c ON c.id = m.conversation_id
 WHERE m.conversation_created_at >= $start AND m.conversation_created_at < $end
+"""
+
+# The same for conversations created on the days of `metrics_days`.
+STALE_ON_DAYS = f"""
+SELECT c.id FROM intercom.conversations c
+LEFT JOIN intercom.conversation_metrics m ON m.conversation_id = c.id
+WHERE {utc_day("c.created_at")} IN (SELECT unnest($days::DATE[]))
+  AND m.source_synced_at IS DISTINCT FROM {SOURCE_SYNCED_AT}
+UNION ALL
+SELECT m.conversation_id FROM intercom.conversation_metrics m
+ANTI JOIN intercom.conversations c ON c.id = m.conversation_id
+WHERE {utc_day("m.conversation_created_at")} IN (SELECT unnest($days::DATE[]))
 """
 
 ORPHANS = """

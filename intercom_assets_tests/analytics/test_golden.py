@@ -171,3 +171,28 @@ def test_recomputing_from_scratch_or_again_changes_nothing(golden_database: str)
         metrics.recompute_conversations(conn, ["c02", "c07"])
     for table in ("conversation_metrics", "daily_support_metrics", "admin_metrics"):
         _compare(golden_database, table, EXPECTED[table])
+
+
+def test_a_changed_conversation_recomputes_only_its_day(golden_database: str) -> None:
+    with transaction(golden_database, LOG) as conn:
+        metrics.refresh_window(conn, *WHOLE_HISTORY)
+        conn.execute(
+            "UPDATE intercom.conversations SET synced_at = synced_at + INTERVAL 1 HOUR"
+            " WHERE id = 'c14'"
+        )
+        assert metrics.refresh_days(conn, ["2026-11-18", "2026-11-19"]) == metrics.MetricsChange()
+        change = metrics.refresh_days(conn, ["2026-11-20"])
+        assert change == metrics.MetricsChange(1, 0, [date(2026, 11, 20)], admin_metrics=False)
+        conn.execute("DELETE FROM intercom.conversations WHERE id IN ('c09', 'c14')")
+        change = metrics.refresh_removed(conn)
+        assert change == metrics.MetricsChange(
+            0, 2, [date(2026, 11, 19), date(2026, 11, 20)], admin_metrics=True
+        )
+        rows = conn.execute(
+            "SELECT day, conversations, conversations_closed, rated_conversations,"
+            " average_rating FROM intercom.daily_support_metrics ORDER BY day"
+        ).fetchall()
+        admins = conn.execute("SELECT admin_id FROM intercom.admin_metrics ORDER BY 1").fetchall()
+    # 11-19 without c09 (closed, rated 1); 11-20 had only c14, so it has no row any more.
+    assert rows == [(date(2026, 11, 18), 8, 7, 4, 3.5), (date(2026, 11, 19), 4, 2, 2, 4.5)]
+    assert admins == [("101",), ("102",), ("103",)]
