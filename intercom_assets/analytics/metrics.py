@@ -48,36 +48,39 @@ def _days(conn: duckdb.DuckDBPyConnection, select: str, params: list | None = No
 
 
 def _drop(conn: duckdb.DuckDBPyConnection) -> None:
-    for table in ("metrics_scope", "metrics_days", "metrics_new"):
+    for table in ("metrics_scope", "metrics_days"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def _recompute_scope(conn: duckdb.DuckDBPyConnection) -> MetricsChange:
-    """Rewrite the rows of `metrics_scope`, then their days and, if needed, admin_metrics."""
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE metrics_new AS {sql.CONVERSATION_METRICS}")
+    """Rewrite the rows of `metrics_scope`, then their days and, if needed, admin_metrics.
+
+    The new rows go straight into the table (no staging copy): DuckDB runs with a small
+    memory cap, and the days and closes they touch are known from the scope and the table.
+    """
     old = "intercom.conversation_metrics m SEMI JOIN metrics_scope s ON s.id = m.conversation_id"
     _days(
         conn,
-        f"SELECT {sql.DAY} FROM {old} UNION ALL SELECT {sql.DAY} FROM metrics_new",
+        f"SELECT {sql.DAY} FROM {old} UNION ALL SELECT {sql.utc_day('c.created_at')}"
+        " FROM intercom.conversations c SEMI JOIN metrics_scope s ON s.id = c.id",
     )
-    (closes,) = conn.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {old} WHERE m.last_close_by_admin_id IS NOT NULL)"
-        " OR EXISTS (SELECT 1 FROM metrics_new WHERE last_close_by_admin_id IS NOT NULL)"
-    ).fetchone()
+    closes = f"SELECT EXISTS (SELECT 1 FROM {old} WHERE m.last_close_by_admin_id IS NOT NULL)"
+    (closed_before,) = conn.execute(closes).fetchone()
     (removed,) = conn.execute(
-        f"SELECT count(*) FROM {old} ANTI JOIN metrics_new n"
-        " ON n.conversation_id = m.conversation_id"
+        f"SELECT count(*) FROM {old} ANTI JOIN intercom.conversations c ON c.id = m.conversation_id"
     ).fetchone()
     conn.execute(
         "DELETE FROM intercom.conversation_metrics"
         " WHERE conversation_id IN (SELECT id FROM metrics_scope)"
     )
-    conn.execute("INSERT INTO intercom.conversation_metrics SELECT * FROM metrics_new")
-    (computed,) = conn.execute("SELECT count(*) FROM metrics_new").fetchone()
+    (computed,) = conn.execute(
+        f"INSERT INTO intercom.conversation_metrics {sql.CONVERSATION_METRICS}"
+    ).fetchone()
+    (closed_after,) = conn.execute(closes).fetchone()
     days = _recompute_days(conn)
-    if closes:
+    if closed_before or closed_after:
         recompute_admin_metrics(conn)
-    return MetricsChange(computed, removed, days, bool(closes))
+    return MetricsChange(computed, removed, days, bool(closed_before or closed_after))
 
 
 def _recompute_days(conn: duckdb.DuckDBPyConnection) -> list[date]:
@@ -91,12 +94,22 @@ def _recompute_days(conn: duckdb.DuckDBPyConnection) -> list[date]:
 
 
 def _run(conn: duckdb.DuckDBPyConnection, select: str, params: dict | list | None) -> MetricsChange:
-    try:
-        _scope(conn, select, params)
-        (count,) = conn.execute("SELECT count(*) FROM metrics_scope").fetchone()
-        return _recompute_scope(conn) if count else MetricsChange()
-    finally:
-        _drop(conn)
+    """Recompute the conversations `select` names.
+
+    One thread: an INSERT's uncommitted rows stay in memory until a row group fills, and
+    with the mirror's small DuckDB memory cap two threads' buffers do not fit beside them
+    (10^5 rows overflow 96 MB with 2 threads and fit with one, at the same speed on 2 cores).
+    The temp tables and the setting are undone here on success; on failure the caller's
+    transaction rolls the tables back and its connection is closed.
+    """
+    (threads,) = conn.execute("SELECT current_setting('threads')").fetchone()
+    conn.execute("SET threads = 1")
+    _scope(conn, select, params)
+    (count,) = conn.execute("SELECT count(*) FROM metrics_scope").fetchone()
+    change = _recompute_scope(conn) if count else MetricsChange()
+    _drop(conn)
+    conn.execute(f"SET threads = {int(threads)}")
+    return change
 
 
 def refresh_window(
