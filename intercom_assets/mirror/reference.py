@@ -11,14 +11,13 @@ import time
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
-from dagster_duckdb import DuckDBResource
 
 from intercom_assets.analytics import metrics as analytics
 from intercom_assets.analytics.reference import reference_frame, replace_reference
 from intercom_assets.client import IntercomAuthError, IntercomPermissionError, IntercomVersionError
 from intercom_assets.mirror.metrics import table_spec
-from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, prepared_database
 from intercom_assets.storage import transaction
 
@@ -26,31 +25,50 @@ REFERENCE_CRON = "30 0 * * *"
 _LISTS = ("admins", "teams", "tags")
 
 
-def build_reference_assets(
-    prefix: str, conversation_metrics_key: dg.AssetKey
-) -> dg.AssetsDefinition:
-    """The reference multi-asset of one workspace (`prefix` names its keys)."""
+def build_reference_defs(spec: MirrorSpec) -> dg.Definitions:
+    """`{prefix}/admins`, `/teams`, `/tags`, `/admin_metrics`, their job and daily schedule."""
+    reference = build_reference_assets(spec)
+    job = dg.define_asset_job(
+        spec.name("reference_job"),
+        selection=dg.AssetSelection.assets(reference),
+        description="Refresh admins, teams and tags from Intercom, then admin_metrics.",
+    )
+    schedule = dg.ScheduleDefinition(
+        name=spec.name("reference_schedule"),
+        job=job,
+        cron_schedule=REFERENCE_CRON,
+        execution_timezone="UTC",
+        description=(
+            "Daily at 00:30 UTC: admins, teams, tags and admin_metrics (off until started, like"
+            " the daily sync schedule)."
+        ),
+    )
+    return dg.Definitions(assets=[reference], jobs=[job], schedules=[schedule])
+
+
+def build_reference_assets(spec: MirrorSpec) -> dg.AssetsDefinition:
+    """The reference multi-asset of one workspace."""
+    prefix = spec.key_prefix
     specs = {table: table_spec(prefix, table, skippable=True) for table in _LISTS}
     specs["admin_metrics"] = table_spec(
         prefix,
         "admin_metrics",
-        deps=[specs["admins"].key, specs["teams"].key, conversation_metrics_key],
+        deps=[specs["admins"].key, specs["teams"].key, spec.asset_key("conversation_metrics")],
         skippable=True,
     )
 
     @dg.multi_asset(
-        name=f"{prefix}_reference",
+        name=spec.name("reference"),
         specs=list(specs.values()),
         can_subset=True,
+        required_resource_keys=spec.resource_keys,
         description="Admins, teams and tags from Intercom, then admin_metrics.",
     )
-    def reference(
-        context: dg.AssetExecutionContext, intercom: IntercomResource, duckdb: DuckDBResource
-    ) -> Iterator[dg.MaterializeResult]:
+    def reference(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         started = time.monotonic()
-        database = prepared_database(duckdb, context.log)
+        database = prepared_database(duckdb_resource(context, spec), context.log)
         refused: list[str] = []
-        client = intercom.get_client(logger=context.log)
+        client = intercom_resource(context, spec).get_client(logger=context.log)
         try:
             for table in _LISTS:
                 if specs[table].key not in context.selected_asset_keys:
@@ -84,28 +102,3 @@ def build_reference_assets(
             raise dg.Failure(description="\n".join(refused), allow_retries=False)
 
     return reference
-
-
-def build_reference_job(
-    prefix: str, reference: dg.AssetsDefinition
-) -> UnresolvedAssetJobDefinition:
-    return dg.define_asset_job(
-        f"{prefix}_reference_job",
-        selection=dg.AssetSelection.assets(reference),
-        description="Refresh admins, teams and tags from Intercom, then admin_metrics.",
-    )
-
-
-def build_reference_schedule(
-    prefix: str, job: UnresolvedAssetJobDefinition
-) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
-        name=f"{prefix}_reference_schedule",
-        job=job,
-        cron_schedule=REFERENCE_CRON,
-        execution_timezone="UTC",
-        description=(
-            "Daily at 00:30 UTC: admins, teams, tags and admin_metrics (off until started, like"
-            " the daily sync schedule)."
-        ),
-    )
