@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from intercom_assets.client import REGION_BASE_URLS, IntercomClient
+from intercom_assets.client.concurrency import DEFAULT_MAX_CONCURRENCY
 from intercom_assets.mirror.settings import ConfigError, Settings
 
 
@@ -23,7 +24,14 @@ class IntercomResource(dg.ConfigurableResource):
     max_requests_per_minute: int = Field(
         default=10_000, description="Our ceiling on the app's rate-limit budget."
     )
-    concurrency: int = Field(default=16, description="Parallel requests (GETs, search windows).")
+    max_concurrency: int = Field(
+        default=DEFAULT_MAX_CONCURRENCY,
+        description=(
+            "Ceiling on requests in flight (GETs and search windows alike): below it the "
+            "client keeps about budget rate x observed latency in flight "
+            "(INTERCOM_MAX_CONCURRENCY)."
+        ),
+    )
     timeout_seconds: float = Field(default=30.0, description="Read timeout per request.")
     max_retries: int = Field(default=8, description="Retries on 429 / 5xx / connection errors.")
 
@@ -54,7 +62,7 @@ class IntercomResource(dg.ConfigurableResource):
             timeout=self.timeout_seconds,
             max_requests_per_minute=self.max_requests_per_minute,
             max_retries=self.max_retries,
-            concurrency=self.concurrency,
+            max_concurrency=self.max_concurrency,
             logger=logger,
         )
 
@@ -77,7 +85,7 @@ class IntercomResource(dg.ConfigurableResource):
             raise ConfigError("INTERCOM_ACCESS_TOKEN is empty; paste your Intercom access token.")
         if not self.api_version.strip():
             raise ConfigError("INTERCOM_API_VERSION is empty; use e.g. 2.16.")
-        minimums = {"max_requests_per_minute": 1, "concurrency": 1, "max_retries": 0}
+        minimums = {"max_requests_per_minute": 1, "max_concurrency": 1, "max_retries": 0}
         for name, minimum in minimums.items():
             value = getattr(self, name)
             if value < minimum:
@@ -96,6 +104,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             base_url=settings.base_url,
             api_version=settings.api_version,
             max_requests_per_minute=settings.max_requests_per_minute,
+            max_concurrency=settings.max_concurrency,
         ),
         "duckdb": DuckDBResource(database=settings.duckdb_path),
     }

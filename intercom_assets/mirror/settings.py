@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from intercom_assets.client.concurrency import DEFAULT_MAX_CONCURRENCY
+
 REGIONS = ("us", "eu", "au")
 DEFAULT_START_DATE = "2020-01-01"
 DEFAULT_DUCKDB_PATH = "data/intercom.duckdb"
@@ -32,6 +34,7 @@ class Settings:
     sensor_interval_seconds: int
     max_requests_per_minute: int
     max_sync_lag_minutes: int = DEFAULT_MAX_SYNC_LAG_MINUTES
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -110,4 +113,5 @@ def load_settings() -> Settings:
         max_sync_lag_minutes=_positive_int(
             "INTERCOM_MAX_SYNC_LAG_MINUTES", DEFAULT_MAX_SYNC_LAG_MINUTES
         ),
+        max_concurrency=_positive_int("INTERCOM_MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY),
     )
