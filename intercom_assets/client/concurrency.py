@@ -48,6 +48,8 @@ class ConcurrencyController:
         self.peak_in_flight = 0
         self.latency: float | None = None  # moving average, seconds
         self._target = min(INITIAL_LIMIT, ceiling)
+        self._token = 0
+        self._sent: dict[int, float] = {}  # token -> monotonic send time, for requests in flight
         self._halved: int | None = None  # limit after a 429, until `_halved_until`
         self._halved_until = 0.0  # epoch seconds
         self._remaining: int | None = None  # lowest X-RateLimit-Remaining of the window
@@ -63,21 +65,33 @@ class ConcurrencyController:
         with self._cond:
             return self._limit(time.time())
 
-    def acquire(self) -> None:
+    def acquire(self) -> int:
+        """Wait for a slot; returns a token for `release`."""
         with self._cond:
             while self._in_flight >= self._limit(time.time()):
-                # Re-evaluate at least every 50 ms: a window reset lifts the caps by itself.
+                # Re-evaluate at least every 50 ms: a window reset lifts the caps by itself,
+                # and requests outstanding longer than the latency believed raise it.
                 self._cond.wait(0.05)
+                self._notice_slow_answers()
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+            self._token += 1
+            self._sent[self._token] = time.monotonic()
+            return self._token
 
     def release(
-        self, latency: float | None, rate: RateHeaders | None, *, exhausted: bool = False
+        self,
+        token: int,
+        latency: float | None,
+        rate: RateHeaders | None,
+        *,
+        exhausted: bool = False,
     ) -> None:
         """Record a finished request; `latency` is None when there was no response."""
         now = time.time()
         with self._cond:
             self._in_flight -= 1
+            self._sent.pop(token, None)
             if latency is not None and not exhausted:
                 self._observe(latency)
             if rate is not None and rate.reset is not None:
@@ -87,8 +101,19 @@ class ConcurrencyController:
     def _observe(self, latency: float) -> None:
         average = latency if self.latency is None else self.latency
         self.latency = average + ALPHA * (latency - average)
-        wanted = math.ceil(self._rate() * self.latency * HEADROOM) + 1
-        self._target = max(1, min(self.ceiling, wanted))
+        self._target = self._needed(self.latency)
+
+    def _notice_slow_answers(self) -> None:
+        """The oldest request in flight is a lower bound on latency, known before any answer:
+        at 1 s the limit grows during the first second instead of after it."""
+        if self._sent:
+            oldest = time.monotonic() - min(self._sent.values())
+            if oldest > (self.latency or 0.0):
+                self._target = max(self._target, self._needed(oldest))
+
+    def _needed(self, latency: float) -> int:
+        """Little's law with head-room, within [1, ceiling]."""
+        return max(1, min(self.ceiling, math.ceil(self._rate() * latency * HEADROOM) + 1))
 
     def _follow(self, rate: RateHeaders, now: float, exhausted: bool) -> None:
         reset = rate.reset or 0.0

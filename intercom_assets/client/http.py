@@ -152,7 +152,7 @@ class Transport:
         self._payloads.reserve(estimate)
         size = 0
         try:
-            self._controller.acquire()
+            slot = self._controller.acquire()
             ticket = self._limiter.acquire()
             self._stats.count_request(endpoint)
             response: requests.Response | None = None
@@ -169,7 +169,7 @@ class Transport:
                 rate = RateHeaders.parse(response.headers) if response is not None else None
                 exhausted = response is not None and response.status_code == 429
                 self._limiter.release(ticket, rate, exhausted=exhausted)
-                self._controller.release(latency, rate, exhausted=exhausted)
+                self._controller.release(slot, latency, rate, exhausted=exhausted)
             outcome = self._interpret(response.status_code, content, rate, f"{method} {path}")
             if isinstance(outcome, dict):
                 size = len(content)

@@ -21,6 +21,7 @@ times the latency, is how long after sending a request is charged.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
@@ -33,6 +34,8 @@ MAX_WAIT_SECONDS = 60.0
 RESET_MARGIN_SECONDS = 0.05
 # How far ahead a pacing slot is taken; waits longer than this re-check the budget.
 POLL_SECONDS = 0.05
+# How much later than its slot a request may really leave (a busy GIL, connection setup).
+SEND_SLACK_SECONDS = 0.02
 # Intercom's window, assumed until two successive resets tell the real one.
 DEFAULT_WINDOW_SECONDS = 10.0
 # Share of the average latency a request surely takes (jitter of up to 50 %).
@@ -85,10 +88,12 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._last_slot = time.monotonic() - self._interval
         self._in_flight = 0
+        self._sent: list[float] = []  # send times (epoch) of requests in flight, ascending
         self._limit: int | None = None
         self._window_seconds: float | None = None  # from successive X-RateLimit-Reset values
         self._reset_at = 0.0  # epoch seconds at which the server window we know of ends
         self._remaining: int | None = None  # lowest remaining reported in that window
+        self._remaining_sent = 0.0  # when the request that reported it was sent
         self._answered = 0  # our responses charged to that window
         self._shared_until = 0.0  # another client was seen spending the budget
         self._rejected_at = 0.0  # the window end of the last 429
@@ -127,6 +132,7 @@ class RateLimiter:
                         self._last_slot = slot
                         self._in_flight += 1
                         ticket = Ticket(now_wall + slot - now, self._reset_at)
+                        bisect.insort(self._sent, ticket.sent)
                         break
                     wait = POLL_SECONDS
             time.sleep(min(wait, POLL_SECONDS))
@@ -138,6 +144,7 @@ class RateLimiter:
         """Record a finished request. `exhausted` (a 429) closes the window until its reset."""
         with self._lock:
             self._in_flight -= 1
+            del self._sent[bisect.bisect_left(self._sent, ticket.sent)]
             if rate is None or rate.reset is None:
                 return
             now = time.time()
@@ -157,9 +164,10 @@ class RateLimiter:
                     gap = reset - self._reset_at
                     self._window_seconds = min(self._window_seconds or gap, gap)
                 self._reset_at, self._remaining, self._answered = reset, remaining, 0
+                self._remaining_sent = ticket.sent
             elif reset == self._reset_at:
-                current = self._remaining if self._remaining is not None else remaining
-                self._remaining = min(current, remaining)
+                if self._remaining is None or remaining < self._remaining:
+                    self._remaining, self._remaining_sent = remaining, ticket.sent
             else:
                 return  # a late answer from a window already over
             self._answered += 1
@@ -190,20 +198,35 @@ class RateLimiter:
         delay = 0.0 if self._rejected_at == self._reset_at else self.charge_delay
         lag = delay * LATENCY_SAFETY * self._latency()
         charged, reset, remaining = start + lag, self._reset_at, self._remaining
+        counted_until = self._remaining_sent  # requests sent before it are in `remaining`
         if charged >= reset:
             # A window no answer has reported on yet: it starts with the full limit (every
             # client assuming it knows nothing would let them all burst at once).
             if self._limit is None:
                 return 0.0, 0.0
             window = self._window_seconds or DEFAULT_WINDOW_SECONDS
-            reset += window * (math.floor((charged - reset) / window) + 1)
+            counted_until = reset + window * math.floor((charged - reset) / window)
+            reset = counted_until + window
             remaining = self._limit
-        left = remaining - self._in_flight
+        left = remaining - self._uncounted(counted_until)
         if now < self._shared_until:
             left -= self._reserve()
         if left <= 0:  # until a request sent then is charged to the next window
             return max(reset - lag - now, 0.0) + RESET_MARGIN_SECONDS, 0.0
         return 0.0, (reset - charged) / left
+
+    def _uncounted(self, counted_until: float) -> int:
+        """Our requests in flight that `remaining` does not include yet.
+
+        Charged on arrival, those sent before the request that reported it are already in it
+        (subtracting them again stops every window early by up to a latency with jitter);
+        charged when answered, none are.
+        """
+        if self.charge_delay >= 0.5:
+            return self._in_flight
+        # A request let through slightly earlier may still have arrived later.
+        slack = SEND_SLACK_SECONDS + 0.02 * self._latency()
+        return len(self._sent) - bisect.bisect_right(self._sent, counted_until - slack)
 
     def _reserve(self) -> int:
         """Head-room for another client's in-flight requests: as many as ours (<= 1/4 window)."""
