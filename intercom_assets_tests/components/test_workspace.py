@@ -17,9 +17,19 @@ from intercom_assets.definitions import load_code_location
 from intercom_assets.mirror.spec import ConfigError, MirrorSpec
 from intercom_assets_tests.support import REPO, code_location_snapshot, without_intercom_env
 
-# ★ contract: what the default YAML builds (update only through an issue).
+# ★ contract: every name the default YAML builds (DESIGN.md; v2 adds reference data and
+# metrics). Adding a definition to `build_defs` means adding it here, on purpose.
 CONTRACT = {
-    "assets": ["intercom/conversations", "intercom/deleted_conversations", "intercom/messages"],
+    "assets": [
+        "intercom/admin_metrics",
+        "intercom/admins",
+        "intercom/conversation_metrics",
+        "intercom/conversations",
+        "intercom/deleted_conversations",
+        "intercom/messages",
+        "intercom/tags",
+        "intercom/teams",
+    ],
     "checks": [
         "intercom/conversations:conversation_ids_unique",
         "intercom/conversations:conversations_in_partition_day",
@@ -34,6 +44,12 @@ CONTRACT = {
         "intercom_freshness_job": [
             "intercom/conversations:sync_lag",
             "intercom/messages:yesterday_synced",
+        ],
+        "intercom_reference_job": [
+            "intercom/admin_metrics",
+            "intercom/admins",
+            "intercom/tags",
+            "intercom/teams",
         ],
         "intercom_sync_job": [
             "intercom/conversations",
@@ -50,6 +66,7 @@ CONTRACT = {
         "intercom_daily_schedule": "intercom_sync_job",
         "intercom_freshness_schedule": "intercom_freshness_job",
         "intercom_reconcile_schedule": "intercom_sync_job",
+        "intercom_reference_schedule": "intercom_reference_job",
     },
     "resources": {"duckdb": None, "intercom": "INTERCOM_ACCESS_TOKEN"},
 }
@@ -203,17 +220,14 @@ def test_scaffolding_writes_a_yaml_for_a_second_workspace_that_loads():
     }
     assert isinstance(component, IntercomWorkspaceComponent)
     assert snapshot["assets"] == [
-        "intercom_eu/conversations",
-        "intercom_eu/deleted_conversations",
-        "intercom_eu/messages",
+        name.replace("intercom/", "intercom_eu/") for name in CONTRACT["assets"]
     ]
     assert snapshot["sensors"] == {
         "intercom_eu_updates_sensor": ["intercom_eu_deletions_job", "intercom_eu_sync_job"]
     }
     assert snapshot["schedules"] == {
-        "intercom_eu_daily_schedule": "intercom_eu_sync_job",
-        "intercom_eu_freshness_schedule": "intercom_eu_freshness_job",
-        "intercom_eu_reconcile_schedule": "intercom_eu_sync_job",
+        name.replace("intercom_", "intercom_eu_"): job.replace("intercom_", "intercom_eu_")
+        for name, job in CONTRACT["schedules"].items()
     }
     assert snapshot["resources"] == {
         "intercom_eu": "INTERCOM_EU_ACCESS_TOKEN",
