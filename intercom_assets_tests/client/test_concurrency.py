@@ -37,15 +37,15 @@ def test_in_flight_grows_when_latency_rises_and_never_exceeds_the_ceiling(
     with make_client(emulator, max_requests_per_minute=12_000, max_concurrency=24) as client:
         emulator.config.faults.latency_ms = 2
         assert len(list(client.get_conversations(ids))) == len(ids)
-        fast_limit = client.controller.limit
+        fast_limit, fast_peak = client.controller.limit, emulator.peak_in_flight
 
         emulator.reset_counters()
         emulator.config.faults.latency_ms = 150  # 200/s x 0.15 s: 30 needed, 24 allowed
         assert len(list(client.get_conversations(ids))) == len(ids)
         slow_limit, slow_peak = client.controller.limit, emulator.peak_in_flight
 
-    assert fast_limit <= 12  # Little's law at a few ms: a handful
-    assert slow_limit == 24 and 20 <= slow_peak <= 24
+    assert fast_limit < 16  # Little's law at a few ms: a handful (more on a busy machine)
+    assert slow_limit == 24 and fast_peak < slow_peak <= 24
     assert client.controller.peak_in_flight <= 24
     assert emulator.status_counts == {200: len(ids)}
 
