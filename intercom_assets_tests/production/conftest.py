@@ -65,6 +65,7 @@ def live_emulator() -> Iterator[Emulator]:
     """Three days ending at real now; no >500-part conversations; a generous rate limit."""
     config = EmulatorConfig(
         seed=11,
+        token=f"tok_production_{os.urandom(8).hex()}",
         days=DAYS,
         conversations_per_day=6,
         large_conversations=0,

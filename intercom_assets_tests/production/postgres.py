@@ -53,7 +53,7 @@ class Cluster:
             "DAGSTER_PG_DB": DATABASE,
         }
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[tuple]:
         """Rows of `sql` on the Dagster database (run records, event logs, ticks)."""
         conn = psycopg2.connect(
             host="127.0.0.1", port=self.port, user=USER, password=self.password, dbname=DATABASE
