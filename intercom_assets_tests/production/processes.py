@@ -18,6 +18,8 @@ from typing import TypeVar
 import psutil
 import requests
 
+from intercom_assets_tests.production.artifacts import image_command, service_command, with_options
+
 BIN = Path(sys.executable).parent
 LOCATION = "intercom_assets"
 T = TypeVar("T")
@@ -115,21 +117,21 @@ class Deployment:
         )
         logs = home.parent / "process-logs"
         logs.mkdir(exist_ok=True)
+        # The commands of deploy/Dockerfile and deploy/compose.yaml, on loopback ports.
+        loopback = {"h": "127.0.0.1"}
+        commands = {
+            "code_location": with_options(image_command(), **loopback, p=str(self.grpc_port)),
+            "daemon": with_options(service_command("daemon"), w=str(workspace)),
+            "webserver": with_options(
+                service_command("webserver"), **loopback, p=str(self.web_port), w=str(workspace)
+            ),
+        }
+        argv = {name: [str(BIN / cmd[0]), *cmd[1:]] for name, cmd in commands.items()}
         self.code_server = Service(
-            "code-server",
-            [str(BIN / "dagster"), "code-server", "start", "-m", "intercom_assets.definitions",
-             "-h", "127.0.0.1", "-p", str(self.grpc_port), "--location-name", LOCATION],
-            {**base_env, **code_env}, logs,
-        )  # fmt: skip
-        self.daemon = Service(
-            "daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], base_env, logs
+            "code-server", argv["code_location"], {**base_env, **code_env}, logs
         )
-        self.webserver = Service(
-            "webserver",
-            [str(BIN / "dagster-webserver"), "-w", str(workspace), "-h", "127.0.0.1",
-             "-p", str(self.web_port)],
-            base_env, logs,
-        )  # fmt: skip
+        self.daemon = Service("daemon", argv["daemon"], base_env, logs)
+        self.webserver = Service("webserver", argv["webserver"], base_env, logs)
 
     @property
     def services(self) -> list[Service]:

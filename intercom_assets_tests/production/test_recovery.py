@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from dagster import EventLogEntry
+from dagster._serdes import deserialize_value
 
 from intercom_assets.emulator import Emulator
 from intercom_assets_tests.production.operations import (
@@ -39,12 +41,14 @@ def _touch(emulator: Emulator, count: int = 6) -> None:
         emulator.add_parts(conversation_id, 2)
 
 
-def _engine_messages(cluster: Cluster, run_id: str) -> str:
-    rows = cluster.query(
-        "SELECT event FROM event_logs WHERE run_id = %s AND dagster_event_type = %s",
-        (run_id, "ENGINE_EVENT"),
+def _event_log(cluster: Cluster, run_id: str) -> str:
+    """The messages of the run's event log as stored in PostgreSQL, one a line."""
+    rows = cluster.query("SELECT event FROM event_logs WHERE run_id = %s ORDER BY id", (run_id,))
+    entries = [deserialize_value(event, EventLogEntry) for (event,) in rows]
+    return "\n".join(
+        entry.dagster_event.message or "" if entry.dagster_event else entry.user_message
+        for entry in entries
     )
-    return "\n".join(event for (event,) in rows)
 
 
 def test_killed_run_worker_is_marked_failed_and_retried_to_an_exact_mirror(
@@ -63,7 +67,7 @@ def test_killed_run_worker_is_marked_failed_and_retried_to_an_exact_mirror(
         assert wait_for_run(deployment, run_id, timeout=60) == "FAILURE"
     assert re.search(
         r"Run execution process for \S+ was terminated by signal 9",
-        _engine_messages(cluster, run_id),
+        _event_log(cluster, run_id),
     )
     assert differences(live_emulator, mirror_path)  # the kill left the mirror behind
 
@@ -145,4 +149,6 @@ def test_run_orphaned_by_a_dead_code_server_is_failed_by_its_max_runtime(
         deployment.restart_code_server()  # SIGKILL of its process group, run worker included
     assert run(deployment, run_id)["status"] == "STARTED"  # an orphan nobody watches
     assert wait_for_run(deployment, run_id, timeout=90) == "FAILURE"
-    assert "Exceeded maximum runtime of 20 seconds" in _engine_messages(cluster, run_id)
+    log = _event_log(cluster, run_id)
+    assert "Canceling due to exceeding maximum runtime of 20 seconds." in log
+    assert "This job is being forcibly marked as failed." in log

@@ -39,8 +39,12 @@ def test_warns_naming_exactly_the_conversations_over_500_parts(
 
     assert len(large) == 2
     assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.WARN)
-    assert check_metadata(result)["incomplete_conversation_ids"] == ", ".join(s["id"] for s in large)
-    assert check_metadata(result)["incomplete_days"] == ", ".join(_day(s["created_at"]) for s in large)
+    assert check_metadata(result)["incomplete_conversation_ids"] == ", ".join(
+        s["id"] for s in large
+    )
+    assert check_metadata(result)["incomplete_days"] == ", ".join(
+        _day(s["created_at"]) for s in large
+    )
     assert (
         check_metadata(result)["truncated_conversations"],
         check_metadata(result)["missing_conversations"],
