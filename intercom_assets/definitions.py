@@ -1,31 +1,28 @@
-"""The code location: `intercom_assets.definitions:defs`."""
+"""The code location: `intercom_assets.definitions:defs`, a module-level, eager Definitions.
+
+Every workspace comes from the component YAML under `intercom_assets/defs/`. The YAML is package
+data and the tree is built from the module itself (not `load_from_defs_folder`, which looks for
+a pyproject.toml above the package), so a non-editable wheel install loads too.
+"""
+
+from pathlib import Path
 
 import dagster as dg
 
-from intercom_assets.mirror.assets import conversations, messages
-from intercom_assets.mirror.schedules import (
-    intercom_daily_schedule,
-    intercom_freshness_schedule,
-    intercom_reconcile_schedule,
-)
-from intercom_assets.mirror.sensor import build_updates_sensor
-from intercom_assets.mirror.checks import DATA_CHECKS, FRESHNESS_CHECKS
-from intercom_assets.mirror.deletions import deleted_conversations
-from intercom_assets.mirror.jobs import intercom_deletions_job, intercom_freshness_job, intercom_sync_job
-from intercom_assets.mirror.resources import build_resources
-from intercom_assets.mirror.settings import load_settings
+import intercom_assets.defs
 
-settings = load_settings()
 
-defs = dg.Definitions(
-    assets=[conversations, messages, deleted_conversations],
-    asset_checks=[*DATA_CHECKS, *FRESHNESS_CHECKS],
-    jobs=[intercom_sync_job, intercom_deletions_job, intercom_freshness_job],
-    schedules=[intercom_daily_schedule, intercom_reconcile_schedule, intercom_freshness_schedule],
-    sensors=[build_updates_sensor(interval_seconds=settings.sensor_interval_seconds)],
-    resources=build_resources(settings),
-    # Sync steps are sequential and their parallelism is the client's thread pool, so one
-    # process costs nothing and keeps a run's steps and checks from contending for DuckDB's
-    # single-writer lock; it applies to runs launched from the asset graph too.
-    executor=dg.in_process_executor,
-)
+def load_code_location() -> dg.Definitions:
+    """Every workspace under `defs/`, resolved from the environment as it is now."""
+    project_root = Path(intercom_assets.defs.__file__).parents[2]
+    tree = dg.ComponentTree.from_module(intercom_assets.defs, project_root=project_root)
+    return dg.Definitions.merge(
+        tree.build_defs(),
+        # Sync steps are sequential and their parallelism is the client's thread pool, so one
+        # process costs nothing and keeps a run's steps and checks from contending for
+        # DuckDB's single-writer lock; it applies to runs launched from the asset graph too.
+        dg.Definitions(executor=dg.in_process_executor),
+    )
+
+
+defs = load_code_location()

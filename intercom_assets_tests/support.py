@@ -2,6 +2,7 @@
 and precise comparisons of the mirror with the emulator's ground truth."""
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,16 @@ from dagster_duckdb import DuckDBResource
 from intercom_assets.client import IntercomClient
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
-from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.assets import build_sync_assets
+from intercom_assets.mirror.checks import build_data_checks, build_freshness_checks
+from intercom_assets.mirror.jobs import build_jobs
 from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.sensor import TickLimits, build_updates_sensor
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets.storage import PART_LIMIT, reader
 
+REPO = Path(__file__).parents[1]
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
 FIXED_NOW = 1_795_188_600
 HISTORY = ("2026-11-18", "2026-11-20")  # the conftest emulator's three days
@@ -156,6 +162,26 @@ def make_client(emu: Emulator, token: str | None = None, **overrides: object) ->
 # -- Real runs and ticks, and the mirror compared with the emulator -----------------------
 
 
+DEFAULT_SPEC = MirrorSpec()  # the default workspace: the ★ names
+DEFAULT_LIMITS = TickLimits()
+# Unbound (no resources attached), so tests hand each run its own emulator and DuckDB file.
+SYNC_ASSETS = build_sync_assets(DEFAULT_SPEC)
+
+
+def asset_def(name: str) -> dg.AssetsDefinition:
+    """The default workspace's unbound definition of `intercom/<name>`."""
+    (found,) = [a for a in SYNC_ASSETS if DEFAULT_SPEC.asset_key(name) in a.keys]
+    return found
+
+
+def updates_sensor(
+    limits: TickLimits = DEFAULT_LIMITS, spec: MirrorSpec = DEFAULT_SPEC
+) -> dg.SensorDefinition:
+    """A freshly built updates sensor (as after a restart), optionally with small tick limits."""
+    jobs = build_jobs(spec, build_data_checks(spec), build_freshness_checks(spec))
+    return build_updates_sensor(spec, jobs, limits)
+
+
 def make_resources(emu: Emulator, database: Path, **intercom: Any) -> dict[str, Any]:
     """Resources for runs and sensors; a high request budget keeps range runs fast."""
     options = {"max_requests_per_minute": 1_000_000, **intercom}
@@ -229,6 +255,42 @@ def tick(
         return sensor.evaluate_tick(context)
 
 
+def without_intercom_env(monkeypatch: Any) -> None:
+    """Unset every INTERCOM_* variable: the code location's defaults."""
+    for name in list(os.environ):
+        if name.startswith("INTERCOM_"):
+            monkeypatch.delenv(name)
+
+
+def _name(key: dg.AssetKey | dg.AssetCheckKey) -> str:
+    if isinstance(key, dg.AssetCheckKey):
+        return f"{key.asset_key.to_user_string()}:{key.name}"
+    return key.to_user_string()
+
+
+def code_location_snapshot(built: dg.Definitions) -> dict[str, Any]:
+    """Every public name a code location defines and what each job, sensor, schedule targets."""
+    repository = built.get_repository_def()
+    graph = repository.asset_graph
+    jobs = {}
+    for job in repository.get_all_jobs():
+        if not job.name.startswith("__"):
+            layer = job.asset_layer
+            keys = [*layer.selected_asset_keys, *layer.asset_graph.asset_check_keys]
+            jobs[job.name] = sorted(_name(key) for key in keys)
+    return {
+        "assets": sorted(_name(key) for key in graph.get_all_asset_keys()),
+        "checks": sorted(_name(key) for key in graph.asset_check_keys),
+        "jobs": jobs,
+        "sensors": {s.name: sorted(j.name for j in s.jobs) for s in repository.sensor_defs},
+        "schedules": {s.name: s.job_name for s in repository.schedule_defs},
+        "resources": {
+            key: getattr(getattr(resource, "access_token", None), "env_var_name", None)
+            for key, resource in sorted((built.resources or {}).items())
+        },
+    }
+
+
 def query(target: Path | str | dict[str, Any], sql: str, params: list | None = None) -> list[tuple]:
     """Rows of `sql` on a DuckDB file, given its path or the resources that write it."""
     database = target["duckdb"].database if isinstance(target, dict) else str(target)
@@ -296,7 +358,7 @@ def sync(
 ) -> dg.ExecuteInProcessResult:
     """One single-run backfill over [start, end] of both assets, as the UI would launch it."""
     return dg.materialize(
-        [conversations, messages],
+        SYNC_ASSETS,
         resources=resources,
         tags={
             "dagster/asset_partition_range_start": start,

@@ -9,6 +9,11 @@ GET /conversations/deleted. Choices where Intercom's behaviour is undocumented:
 - a pinned `now` freezes the data clock (moved only by `set_now` / `advance`); without it the
   clock follows real time. Rate-limit windows always use real time.
 - close / reopen / snooze append the matching event part, as the Intercom inbox does.
+
+Fidelity knobs for behaviours the real API may have (all off by default, see `EmulatorConfig`
+and `FaultConfig`): `id_comparison` (numeric / string / reject), `search_lag_seconds`,
+`deleted_order`, `long_id_share`, silent changes (`Emulator.set_attributes(...,
+bump_updated_at=False)`), `faults.stale_read_rate` and `faults.html_404_rate`.
 """
 
 from intercom_assets.emulator.config import EmulatorConfig, FaultConfig

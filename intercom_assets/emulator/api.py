@@ -12,11 +12,15 @@ from typing import Any
 from intercom_assets.emulator.config import KNOWN_VERSIONS, EmulatorConfig, is_modern
 from intercom_assets.emulator.data import ConversationState
 from intercom_assets.emulator.errors import ApiError, bad_request, not_found, version_unavailable
+from intercom_assets.emulator.faults import FaultInjector
+from intercom_assets.emulator.reference import admin_list, tag_list, team_list
 from intercom_assets.emulator.render import ADMIN, render_conversation, render_item
 from intercom_assets.emulator.search import Page, parse_per_page, run_search
 from intercom_assets.emulator.store import Store
 
 CONVERSATION_ENDPOINTS = frozenset({"search", "list", "get", "deleted"})
+# Reference lists: one call each, needing *Read admins* (admins, teams) or *Read tags*.
+REFERENCE_ENDPOINTS = {"admins": admin_list, "teams": team_list, "tags": tag_list}
 DELETED_MAX_PER_PAGE = 60
 _CONVERSATION_PATH = re.compile(r"^/conversations/([^/]+)$")
 
@@ -32,6 +36,8 @@ def endpoint_of(method: str, path: str) -> str:
         return "list"
     if method == "GET" and path == "/conversations/deleted":
         return "deleted"
+    if method == "GET" and path.lstrip("/") in REFERENCE_ENDPOINTS:
+        return path.lstrip("/")
     if method == "GET" and _CONVERSATION_PATH.match(path):
         return "get"
     return "unknown"
@@ -60,19 +66,23 @@ def check_version(version: str) -> None:
 
 
 class Api:
-    """Endpoint logic over the store; `is_ghost` marks ids that 404 although search lists them."""
+    """Endpoint logic over the store; `faults` picks ghost ids (404 although search lists them)
+    and stale replica reads."""
 
-    def __init__(self, store: Store, config: EmulatorConfig, is_ghost: Callable[[int], bool]):
+    def __init__(self, store: Store, config: EmulatorConfig, faults: FaultInjector):
         self.store = store
         self.config = config
-        self.is_ghost = is_ghost
+        self.faults = faults
 
     def handle(self, request: Request) -> dict[str, Any]:
         check_version(request.version)
         modern = is_modern(request.version)
         with self.store.lock:
+            self.store.reveal_history()
             if request.endpoint == "me":
                 return ADMIN
+            if request.endpoint in REFERENCE_ENDPOINTS:
+                return REFERENCE_ENDPOINTS[request.endpoint]()
             if request.endpoint == "search":
                 return self._search(request, modern)
             if request.endpoint == "list":
@@ -143,8 +153,11 @@ class Api:
     def _retrieve(self, request: Request, modern: bool) -> dict[str, Any]:
         match = _CONVERSATION_PATH.match(request.path.rstrip("/"))
         state = self.store.find(match.group(1)) if match else None
-        if state is None or self.is_ghost(state.id):
+        if state is None or self.faults.is_ghost(state.id):
             raise not_found()
+        faults = self.config.faults
+        if self.faults.roll(faults.stale_read_rate):
+            state = self.store.stale_version(state.id, faults.stale_read_seconds) or state
         return render_conversation(
             self.store,
             state,
@@ -162,8 +175,10 @@ class Api:
         order = request.query.get("order", "desc")
         if order not in ("asc", "desc"):
             raise bad_request("order must be asc or desc")
+        by_id = self.config.deleted_order == "id"
         entries = sorted(
             ((deleted_at, cid) for cid, deleted_at in self.store.deleted.items()),
+            key=(lambda entry: entry[1]) if by_id else None,
             reverse=order == "desc",
         )
         total_pages = math.ceil(len(entries) / per_page)

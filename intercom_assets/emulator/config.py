@@ -12,6 +12,9 @@ KNOWN_VERSIONS = frozenset(
     + ["Preview", "Unstable"]
 )
 PART_CAP = 500
+ACTIVITY_KINDS = ("new", "reply", "close", "snooze", "redact", "delete")
+ID_COMPARISONS = ("numeric", "string", "reject")
+DELETED_ORDERS = ("deleted_at", "id")
 
 
 def is_modern(version: str) -> bool:
@@ -36,6 +39,12 @@ class FaultConfig:
     invalid_json_rate: float = 0.0
     truncated_json_rate: float = 0.0
     wrong_types_rate: float = 0.0
+    # A gateway in front of Intercom answering GET /conversations/{id} with an HTML 404 page.
+    html_404_rate: float = 0.0
+    # A lagging replica: GET serves the version before the latest change, for changes made
+    # within the last `stale_read_seconds` (data clock).
+    stale_read_rate: float = 0.0
+    stale_read_seconds: int = 300
 
 
 @dataclass
@@ -54,3 +63,31 @@ class EmulatorConfig:
     total_count_capped: bool = False
     now: int | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
+    # Anchored history (`YYYY-MM-DD`): from this day on, independent of when it starts, so the
+    # same seed and anchor always serve the same workspace; `days` is then ignored.
+    first_day: str | None = None
+    # Live activity (`LiveActivity`): events per minute (0 = off) and which kinds occur.
+    activity_per_minute: float = 0.0
+    activity_kinds: tuple[str, ...] = ACTIVITY_KINDS
+    # How search compares `id` with `>` / `<` / `>=` / `<=` (the 2.16 spec allows ranges on
+    # integers and dates only, and `id` is a string): "numeric", "string" (lexicographic) or
+    # "reject" (400 parameter_invalid). Sorting by `id` follows the same order ("reject" sorts
+    # numerically).
+    id_comparison: str = "numeric"
+    # Search (and the list endpoint) sees each conversation as it was this many seconds ago
+    # (data clock); GET always sees the newest version. New conversations appear, and deleted
+    # ones vanish, from search after the same delay.
+    search_lag_seconds: int = 0
+    # Order of GET /conversations/deleted: by "deleted_at" (then id) or by conversation "id".
+    deleted_order: str = "deleted_at"
+    # Share of the generated history (the newest conversations) with 12-digit ids instead of
+    # 9-digit ones, as in a workspace whose id space grew.
+    long_id_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.id_comparison not in ID_COMPARISONS:
+            raise ValueError(f"id_comparison must be one of {ID_COMPARISONS}")
+        if self.deleted_order not in DELETED_ORDERS:
+            raise ValueError(f"deleted_order must be one of {DELETED_ORDERS}")
+        if not 0.0 <= self.long_id_share <= 1.0:
+            raise ValueError("long_id_share must be between 0 and 1")

@@ -15,6 +15,7 @@ from typing import Any
 
 DAY = 86_400
 FIRST_CONVERSATION_ID = 100_000_000
+LONG_ID_BASE = 100_000_000_000  # 12-digit ids (`EmulatorConfig.long_id_share`)
 PART_ID_STRIDE = 100_000  # part id = conversation id * stride + index: globally unique
 
 ADMINS: tuple[tuple[int, str, str], ...] = (
@@ -95,11 +96,18 @@ class ConversationState:
     count_reopens: int = 0
     extra_parts: list[dict[str, Any]] | None = None
     redactions: dict[str, int] | None = None
+    planned_parts: int | None = None  # anchored history: original parts incl. future ones
+    tag_ids: tuple[str, ...] | None = None  # replaces the generated tags once set
 
 
 def _rng(seed: int, conversation_id: int, salt: int) -> Random:
     """An RNG stream per (seed, conversation, purpose), independent of PYTHONHASHSEED."""
     return Random((seed * 1_000_003 + conversation_id) * 8 + salt)
+
+
+def part_time(created_at: int, parts_end: int, count: int, index: int) -> int:
+    """When original part `index` of `count` was written: evenly spread up to `parts_end`."""
+    return created_at + max(0, parts_end - created_at) * (index + 1) // count
 
 
 def part_id(conversation_id: int, index: int) -> str:
@@ -143,31 +151,52 @@ def generate_states(
     per_day: int,
     mean_parts: float,
     large: int,
+    long_id_share: float = 0.0,
+    first_day: int | None = None,
 ) -> list[ConversationState]:
-    """The initial history: `days` UTC days ending with today (up to `now`), ascending ids."""
+    """The initial history: `days` UTC days ending with today (up to `now`), ascending ids.
+
+    The newest `long_id_share` of it gets 12-digit ids (still ascending), the rest 9 digits.
+    With `first_day` (epoch seconds of a UTC midnight) the history is *anchored*: it runs from
+    that day through tomorrow, drawn without looking at `now`, so any two emulators with the
+    same seed and anchor agree on every conversation; `planned_parts` / `parts_end` then lie
+    partly in the future and the store reveals them as its clock passes (see history.py).
+    """
     rng = Random(seed)
     today = now - now % DAY
+    anchored = first_day is not None
+    if anchored:
+        days = max(0, (today - first_day) // DAY + 2)
+    horizon = 2**62 if anchored else now  # anchored draws never depend on `now`
     states: list[ConversationState] = []
     next_id = FIRST_CONVERSATION_ID
+    long_from = round(days * per_day * (1 - long_id_share)) if long_id_share > 0 else -1
     for day in range(days):
-        day_start = today - (days - 1 - day) * DAY
-        day_end = min(day_start + DAY - 1, now)
+        day_start = first_day + day * DAY if anchored else today - (days - 1 - day) * DAY
+        day_end = min(day_start + DAY - 1, horizon)
         times = sorted(rng.randint(day_start, day_end) for _ in range(per_day))
         if times and day % 2 == 0:
             times[0] = day_start  # created exactly at UTC midnight
         for created_at in times:
+            if len(states) == long_from:
+                next_id += LONG_ID_BASE - FIRST_CONVERSATION_ID
             next_id += rng.randint(1, 9)
             parts = _part_count(rng, mean_parts)
-            horizon = rng.choice((600, 7_200, DAY, 3 * DAY))
-            parts_end = min(now, created_at + rng.randint(60, horizon))
+            span = rng.choice((600, 7_200, DAY, 3 * DAY))
+            parts_end = min(horizon, created_at + rng.randint(60, span))
             next_midnight = created_at - created_at % DAY + DAY
-            if rng.random() < 0.02 and next_midnight <= now:
+            if rng.random() < 0.02 and next_midnight <= horizon:
                 parts_end = next_midnight  # last reply exactly on a day boundary
-            states.append(new_state(rng, next_id, created_at, now, parts, parts_end))
-    for index in rng.sample(range(len(states)), min(large, len(states))):
+            clock = parts_end if anchored else now
+            states.append(new_state(rng, next_id, created_at, clock, parts, parts_end))
+    # Anchored: the large conversations are on the first day, whatever the history's length.
+    pool = min(len(states), max(per_day, large)) if anchored else len(states)
+    if anchored:
+        rng = Random(seed + 2)  # its own stream: the main one has drawn for a varying day count
+    for index in rng.sample(range(pool), min(large, pool)):
         target = states[index]
         target.base_parts = rng.randint(520, 900)
-        target.parts_end = max(target.parts_end, min(now, target.created_at + 2 * DAY))
+        target.parts_end = max(target.parts_end, min(horizon, target.created_at + 2 * DAY))
         target.updated_at = target.parts_end
         if target.last_close_at is not None:
             target.last_close_at = target.updated_at
@@ -269,13 +298,12 @@ def generate_parts(
 ) -> tuple[dict[str, Any], ...]:
     """The conversation's original parts, oldest first. Callers must not mutate them."""
     rng = _rng(seed, conversation_id, 1)
-    span = max(0, parts_end - created_at)
     kinds = rng.choices(_KIND_NAMES, cum_weights=_KIND_CUM_WEIGHTS, k=count)
     state = "open"
     parts = []
     for index, kind in enumerate(kinds):
         state = _STATE_AFTER.get(kind, state)
-        timestamp = created_at + span * (index + 1) // count
+        timestamp = part_time(created_at, parts_end, count, index)
         parts.append(_part(rng, conversation_id, index, timestamp, state, kind))
     return tuple(parts)
 

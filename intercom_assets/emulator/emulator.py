@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
+from intercom_assets.emulator.activity import LiveActivity
 from intercom_assets.emulator.clock import Clock
 from intercom_assets.emulator.config import EmulatorConfig
+from intercom_assets.emulator.control import handle_control
 from intercom_assets.emulator.gateway import Gateway
 from intercom_assets.emulator.render import render_conversation
 from intercom_assets.emulator.server import HttpServer
@@ -18,8 +21,9 @@ from intercom_assets.emulator.store import Store
 class Emulator:
     """A local Intercom API on `base_url`, with a controllable data clock and live mutations.
 
-    Mutations bump the conversation's `updated_at` to `now()`; lifecycle changes (close,
-    reopen, snooze) also append the matching event part, as Intercom does.
+    Mutations bump the conversation's `updated_at` to `now()` (except `set_attributes(...,
+    bump_updated_at=False)`); lifecycle changes (close, reopen, snooze) also append the
+    matching event part, as Intercom does.
     """
 
     def __init__(
@@ -32,13 +36,44 @@ class Emulator:
         self._gateway = Gateway(self._store, self.config)
         self._http = HttpServer(self._gateway, host, port)
         self.base_url = self._http.base_url
+        self._gateway.control = partial(handle_control, self)
+        self.activity = (
+            LiveActivity(
+                self._store,
+                self.config.activity_per_minute,
+                self.config.activity_kinds,
+                self.config.seed,
+            )
+            if self.config.activity_per_minute > 0
+            else None
+        )
 
     def start(self) -> Emulator:
         self._http.start()
+        if self.activity is not None:
+            self.activity.start()
         return self
 
     def stop(self) -> None:
+        if self.activity is not None:
+            self.activity.stop()
         self._http.stop()
+
+    def health(self) -> dict[str, Any]:
+        """What `GET /_emulator/health` answers: enough to tell two emulators apart."""
+        with self._store.lock:
+            self._store.reveal_history()
+            return {
+                "status": "ok",
+                "now": self.now(),
+                "seed": self.config.seed,
+                "first_day": self.config.first_day,
+                "conversations_per_day": self.config.conversations_per_day,
+                "conversations": len(self._store.conversations),
+                "deleted": len(self._store.deleted),
+                "activity_per_minute": self.config.activity_per_minute,
+                "activity": dict(self.activity.events) if self.activity else {},
+            }
 
     def now(self) -> int:
         return self._clock.now()
@@ -89,6 +124,19 @@ class Emulator:
 
     def snooze(self, conversation_id: str, until: int) -> None:
         self._store.snooze(conversation_id, until)
+
+    def set_attributes(
+        self,
+        conversation_id: str,
+        *,
+        read: bool | None = None,
+        priority: str | None = None,
+        tag_ids: list[str] | None = None,
+        bump_updated_at: bool = True,
+    ) -> None:
+        """Change `read`, `priority` (2.16 values) or the tags (ids); `bump_updated_at=False`
+        changes them silently, the way Intercom is suspected to for some fields."""
+        self._store.set_attributes(conversation_id, read, priority, tag_ids, bump_updated_at)
 
     def redact_part(self, conversation_id: str, part_id: str) -> None:
         self._store.redact_part(conversation_id, part_id)

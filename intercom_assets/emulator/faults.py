@@ -15,6 +15,11 @@ HTML_503 = (
     b"<body><h1>503 Service Unavailable</h1><p>No server is available to handle this request."
     b"</p></body></html>"
 )
+HTML_404 = (
+    b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
+    b"<body><h1>404 Not Found</h1><p>The requested URL was not found on this server.</p>"
+    b"<hr><address>gateway</address></body></html>"
+)
 
 
 class FaultInjector:

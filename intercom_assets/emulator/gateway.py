@@ -10,17 +10,25 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from intercom_assets.emulator.api import CONVERSATION_ENDPOINTS, Api, Request, endpoint_of
 from intercom_assets.emulator.config import EmulatorConfig
 from intercom_assets.emulator.errors import ApiError
-from intercom_assets.emulator.faults import HTML_503, FaultInjector, break_types
+from intercom_assets.emulator.faults import HTML_404, HTML_503, FaultInjector, break_types
 from intercom_assets.emulator.ratelimit import FixedWindowLimiter
 from intercom_assets.emulator.store import Store
 
-TOKEN_MODES = frozenset({"valid", "revoked", "unknown", "no_scope", "no_parts"})
+TOKEN_MODES = frozenset(
+    {"valid", "revoked", "unknown", "no_scope", "no_parts", "no_admins", "no_tags"}
+)
+# Modes lacking an optional permission: (the endpoints it guards, Intercom's scope name).
+_OPTIONAL_SCOPES = {
+    "no_admins": (frozenset({"admins", "teams"}), "read_admins"),
+    "no_tags": (frozenset({"tags"}), "read_tags"),
+}
 JSON = "application/json; charset=utf-8"
 
 
@@ -47,11 +55,13 @@ class Gateway:
         self.config = config
         self.faults = FaultInjector(config)
         self.limiter = FixedWindowLimiter(config)
-        self.api = Api(store, config, self.faults.is_ghost)
+        self.api = Api(store, config, self.faults)
         self.tokens: dict[str, str] = {config.token: "valid"}
         self.requests: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
         self._lock = threading.Lock()
+        # `/_emulator/...` requests go here untouched (see control.py); set by the Emulator.
+        self.control: Callable[[str, str, dict, bytes], tuple[int, dict]] | None = None
 
     def set_token(self, token: str, mode: str) -> None:
         if mode not in TOKEN_MODES:
@@ -77,6 +87,8 @@ class Gateway:
         base_url: str,
     ) -> Response | None:
         """`headers` keys must be lower-case."""
+        if self.control is not None and path.startswith("/_emulator/"):
+            return _json(*self.control(method, path, query, body), {})
         endpoint = endpoint_of(method, path)
         with self._lock:
             self.requests[endpoint] += 1
@@ -104,6 +116,8 @@ class Gateway:
             return Response(503, HTML_503, "text/html; charset=utf-8")
         if self.faults.roll(faults.json_500_rate):
             return _error(ApiError(500, "server_error", "An internal server error occurred."))
+        if endpoint == "get" and self.faults.roll(faults.html_404_rate):
+            return Response(404, HTML_404, "text/html; charset=utf-8")
         try:
             mode = self._authenticate(headers.get("authorization", ""))
         except ApiError as error:
@@ -131,6 +145,13 @@ class Gateway:
                     "forbidden",
                     "You do not have the required scope (read_conversations) "
                     "to access this resource",
+                )
+            endpoints, scope = _OPTIONAL_SCOPES.get(mode, (frozenset(), ""))
+            if endpoint in endpoints:
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"You do not have the required scope ({scope}) to access this resource",
                 )
             payload = self.api.handle(request)
         except ApiError as error:

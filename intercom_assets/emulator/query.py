@@ -38,14 +38,17 @@ Predicate = Callable[[ConversationState], bool]
 Document = Callable[[ConversationState], dict[str, Any]]
 
 
-def state_getters(modern: bool) -> dict[str, Getter]:
-    """Fields answered from the compact state, rendered as the requested version would."""
+def state_getters(modern: bool, id_comparison: str = "numeric") -> dict[str, Getter]:
+    """Fields answered from the compact state, rendered as the requested version would.
+
+    `id` is a number unless ids compare as strings (`EmulatorConfig.id_comparison`).
+    """
 
     def assignee(value: int) -> int | None:
         return value if modern or value else None
 
     return {
-        "id": lambda s: s.id,
+        "id": (lambda s: str(s.id)) if id_comparison == "string" else (lambda s: s.id),
         "created_at": lambda s: s.created_at,
         "updated_at": lambda s: s.updated_at,
         "waiting_since": lambda s: s.waiting_since,
@@ -79,12 +82,21 @@ def _document_getter(field: str, document: Document) -> Getter:
     return walk
 
 
-def _coerce(field: str, operator: str, value: Any) -> Any:
+def _coerce(field: str, operator: str, value: Any, id_comparison: str = "numeric") -> Any:
     """Normalise a filter value: numbers may arrive as numeric strings, booleans as text."""
     if operator in ("IN", "NIN"):
         if not isinstance(value, list):
             raise bad_request(f"Operator {operator} requires an array value for field {field}")
-        return [_coerce(field, "=", item) for item in value]
+        return [_coerce(field, "=", item, id_comparison) for item in value]
+    if field == "id" and operator in RANGE_OPS and id_comparison == "reject":
+        raise bad_request(
+            f"Operator {operator} is only supported for integer and date fields; "
+            "id is a string field"
+        )
+    if field == "id" and id_comparison == "string":
+        if value is None or isinstance(value, (bool, dict, list)):
+            raise bad_request(f"Invalid value for {field}: {value!r}")
+        return str(value)
     numeric_stat = field.startswith("statistics.") and field != "statistics.last_closed_by_id"
     numeric = field in NUMERIC_FIELDS or numeric_stat or operator in RANGE_OPS
     if operator in RANGE_OPS and value is None:
@@ -123,7 +135,8 @@ def _compare(operator: str, actual: Any, expected: Any) -> bool:
     if operator == "NIN":
         return actual not in expected
     if operator in RANGE_OPS:
-        if not isinstance(actual, int) or isinstance(actual, bool):
+        comparable = isinstance(actual, str) and isinstance(expected, str)
+        if not comparable and (not isinstance(actual, int) or isinstance(actual, bool)):
             return False
         return {
             ">": actual > expected,
@@ -152,7 +165,9 @@ def _known_field(field: str) -> bool:
     )
 
 
-def compile_query(node: Any, modern: bool, document: Document, depth: int = 0) -> Predicate:
+def compile_query(
+    node: Any, modern: bool, document: Document, depth: int = 0, id_comparison: str = "numeric"
+) -> Predicate:
     """Validate a query tree and turn it into a predicate over conversation states."""
     if not isinstance(node, dict):
         raise bad_request("query must be an object")
@@ -162,8 +177,10 @@ def compile_query(node: Any, modern: bool, document: Document, depth: int = 0) -
             raise bad_request(f"Unsupported field: {field!r}")
         if operator not in OPERATORS:
             raise bad_request(f"Unsupported operator: {operator!r}")
-        expected = _coerce(field, operator, node.get("value"))
-        getter = state_getters(modern).get(field) or _document_getter(field, document)
+        expected = _coerce(field, operator, node.get("value"), id_comparison)
+        getter = state_getters(modern, id_comparison).get(field) or _document_getter(
+            field, document
+        )
         return lambda state: _compare(operator, getter(state), expected)
     operator, children = node.get("operator"), node.get("value")
     if operator not in ("AND", "OR") or not isinstance(children, list) or not children:
@@ -172,7 +189,9 @@ def compile_query(node: Any, modern: bool, document: Document, depth: int = 0) -
         raise bad_request(f"Queries support at most {MAX_GROUP_DEPTH} levels of nested groups")
     if len(children) > MAX_FILTERS_PER_GROUP:
         raise bad_request(f"A query group supports at most {MAX_FILTERS_PER_GROUP} filters")
-    predicates = [compile_query(child, modern, document, depth + 1) for child in children]
+    predicates = [
+        compile_query(child, modern, document, depth + 1, id_comparison) for child in children
+    ]
     if operator == "AND":
         return lambda state: all(predicate(state) for predicate in predicates)
     return lambda state: any(predicate(state) for predicate in predicates)

@@ -11,7 +11,7 @@ from html import unescape
 from typing import Any
 
 from intercom_assets.emulator.config import PART_CAP
-from intercom_assets.emulator.data import ConversationState
+from intercom_assets.emulator.data import TAGS, ConversationState
 from intercom_assets.emulator.store import Store
 
 _LINK = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.S | re.I)
@@ -98,7 +98,7 @@ def render_item(
         "admin_assignee_id": admin_id if modern or admin_id else None,
         "team_assignee_id": team_id if modern or team_id else None,
         "company": None,
-        "tags": profile["tags"],
+        "tags": profile["tags"] if state.tag_ids is None else _tags(state),
         "conversation_rating": profile["conversation_rating"],
         "source": source,
         "contacts": profile["contacts"],
@@ -120,6 +120,24 @@ def render_item(
     if "x_emulator_extra" in profile:
         item["x_emulator_extra"] = profile["x_emulator_extra"]
     return item
+
+
+def _tags(state: ConversationState) -> dict[str, Any]:
+    """Tags set by `Emulator.set_attributes` (names from the workspace's tag list)."""
+    names = dict(TAGS)
+    return {
+        "type": "tag.list",
+        "tags": [
+            {
+                "type": "tag",
+                "id": tag_id,
+                "name": names.get(tag_id, f"tag {tag_id}"),
+                "applied_at": state.created_at,
+                "applied_by": {"type": "admin", "id": ADMIN["id"]},
+            }
+            for tag_id in state.tag_ids or ()
+        ],
+    }
 
 
 def _legacy_priority(priority: str) -> str:

@@ -64,9 +64,9 @@ def _decode_cursor(cursor: Any) -> tuple[int, int, int]:
     return decoded[0], decoded[1], decoded[2]
 
 
-def _encode_cursor(field: str, key: tuple[int, int], next_page: int) -> str:
+def _encode_cursor(field: str, key: tuple[Any, int], next_page: int) -> str:
     """Like Intercom's: base64 of [sort value (ms for timestamps), id, next page number]."""
-    value = key[0] * 1000 if field in TIMESTAMP_FIELDS else key[0]
+    value = key[0] * 1000 if field in TIMESTAMP_FIELDS else key[1] if field == "id" else key[0]
     payload = json.dumps([value, key[1], next_page], separators=(",", ":"))
     return base64.b64encode(payload.encode()).decode()
 
@@ -104,9 +104,14 @@ def parse_per_page(value: Any) -> int:
 
 def _sorted_keys(
     store: Store, query: Any, modern: bool, document: Document, sort_field: str
-) -> list[tuple[int, int]]:
-    """All matches as ascending (sort value, id) keys."""
-    predicate = compile_query(query, modern, document) if query is not None else None
+) -> list[tuple[Any, int]]:
+    """All matches as ascending (sort value, id) keys, in the search index's versions."""
+    id_comparison = store.config.id_comparison
+    predicate = (
+        compile_query(query, modern, document, id_comparison=id_comparison)
+        if query is not None
+        else None
+    )
     plan = plan_query(query) if query is not None else None
     if plan is not None:
         index = store.index(plan.field)
@@ -114,14 +119,14 @@ def _sorted_keys(
         high = bisect_right(index, (plan.high, math.inf))
         if plan.exact and plan.field == sort_field:
             return index[low:high]
-        candidates = [store.conversations[cid] for _, cid in index[low:high]]
+        candidates = [store.search_state(cid) for _, cid in index[low:high]]
     elif query is None and sort_field in INDEXED:
         return list(store.index(sort_field))
     else:
-        candidates = list(store.conversations.values())
+        candidates = store.searchable()
     if predicate is not None and not (plan is not None and plan.exact):
         candidates = [state for state in candidates if predicate(state)]
-    getter = state_getters(modern)[sort_field]
+    getter = state_getters(modern, id_comparison)[sort_field]
     return sorted((getter(state) or 0, state.id) for state in candidates)
 
 
@@ -137,12 +142,14 @@ def run_search(
     """Evaluate a search (or the unfiltered list when `query` is None) and cut one page."""
     sort_field, descending = parse_sort(sort)
     after = _decode_cursor(cursor) if cursor else None
+    store.catch_up()
     keys = _sorted_keys(store, query, modern, document, sort_field)
     page_number = after[2] if after else 1
-    if after is None:
-        cursor_key = None
-    else:
-        value = after[0] // 1000 if sort_field in TIMESTAMP_FIELDS else after[0]
+    cursor_key: tuple[Any, int] | None = None
+    if after is not None:
+        value: Any = after[0] // 1000 if sort_field in TIMESTAMP_FIELDS else after[0]
+        if sort_field == "id" and store.config.id_comparison == "string":
+            value = str(value)
         cursor_key = (value, after[1])
     if descending:
         end = len(keys) if cursor_key is None else bisect_left(keys, cursor_key)
@@ -153,7 +160,7 @@ def run_search(
         chosen, more = keys[start : start + per_page], start + per_page < len(keys)
     next_cursor = _encode_cursor(sort_field, chosen[-1], page_number + 1) if more else None
     return Page(
-        states=[store.conversations[cid] for _, cid in chosen],
+        states=[store.search_state(cid) for _, cid in chosen],
         total_count=len(keys),
         page=page_number,
         per_page=per_page,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from intercom_assets.emulator import Emulator, FaultConfig
+from intercom_assets.emulator import Emulator, EmulatorConfig, FaultConfig, running_emulator
 from intercom_assets_tests.support import Api, everything
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -140,3 +140,35 @@ def test_legacy_2_15_shape_is_what_the_2_16_schema_rejects(
     """Guards the validator itself: null assignees/legacy priority must NOT pass 2.16."""
     legacy = Api(emulator, emulator.token, "2.15").get("/conversations", per_page=150)
     assert list(validator_for("conversation_list").iter_errors(legacy.json()))
+
+
+def test_fidelity_knob_responses_validate(validator_for: Any) -> None:
+    """Lagged search, stale reads, silent tag changes, long ids and id-sorted pages."""
+    config = EmulatorConfig(
+        days=2,
+        conversations_per_day=5,
+        now=1_795_188_600,
+        long_id_share=0.5,
+        id_comparison="string",
+        search_lag_seconds=60,
+        faults=FaultConfig(stale_read_rate=1.0),
+    )
+    with running_emulator(config) as emulator:
+        api = Api(emulator, emulator.token)
+        cid = emulator.conversation_ids()[-1]
+        emulator.advance(5)
+        emulator.set_attributes(cid, tag_ids=["123456", "123459"], bump_updated_at=False)
+        emulator.add_parts(cid, 2)
+        emulator.create_conversation(parts=1)
+        sort = {"field": "id", "order": "ascending"}
+        responses = [
+            api.search(everything(), per_page=3, sort=sort),
+            api.search({"field": "id", "operator": ">", "value": "1"}, sort=sort),
+        ]
+        for response in responses:
+            assert_valid(validator_for, "conversation_list", response)
+        assert_valid(validator_for, "conversation", api.get(f"/conversations/{cid}"))
+        emulator.advance(60)
+        assert_valid(validator_for, "conversation", api.get(f"/conversations/{cid}"))
+        emulator.config.faults = FaultConfig(html_404_rate=1.0)
+        assert api.get(f"/conversations/{cid}").status_code == 404

@@ -1,11 +1,7 @@
 """The code location loads and exposes every ★ contract name, with safe default statuses."""
 
-import importlib
-
 import dagster as dg
-import pytest
 
-import intercom_assets.definitions
 from intercom_assets.definitions import defs
 
 
@@ -62,18 +58,3 @@ def test_data_checks_run_in_the_sync_job_and_freshness_checks_in_their_own():
         "intercom__conversations_sync_lag",
         "intercom__messages_yesterday_synced",
     }
-
-
-@pytest.fixture
-def reload_definitions():
-    yield lambda: importlib.reload(intercom_assets.definitions).defs
-    importlib.reload(intercom_assets.definitions)
-
-
-def test_sensor_interval_comes_from_the_environment(monkeypatch, reload_definitions):
-    monkeypatch.setenv("INTERCOM_SENSOR_INTERVAL_SECONDS", "42")
-
-    reloaded = reload_definitions()
-
-    assert reloaded.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 42
-    assert defs.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 300

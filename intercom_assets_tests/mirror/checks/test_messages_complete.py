@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from intercom_assets_tests.support import run_job
-from intercom_assets_tests.support import check_metadata, evaluation
+from intercom_assets_tests.support import check_metadata, evaluation, run_job
 
 
 def _day(epoch: int) -> str:
