@@ -118,3 +118,22 @@ def test_compose_env_files_provide_every_variable_dagster_yaml_reads() -> None:
         assert "postgres.env" in compose()["services"][name]["env_file"]
     ignored = (REPO_ROOT / ".gitignore").read_text().splitlines()
     assert {"deploy/intercom.env", "deploy/postgres.env"} <= set(ignored)
+
+
+def test_systemd_units_run_the_same_commands_and_give_the_token_to_the_code_server_only() -> None:
+    units = {p.stem: p.read_text() for p in (DEPLOY / "systemd").glob("*.service")}
+    assert set(units) == {"intercom-code-server", "dagster-daemon", "dagster-webserver"}
+    exec_start = {
+        name: next(line for line in text.splitlines() if line.startswith("ExecStart="))
+        for name, text in units.items()
+    }
+    image = image_command()
+    module, location = image[image.index("-m") + 1], image[image.index("--location-name") + 1]
+    assert f"code-server start -m {module} " in exec_start["intercom-code-server"]
+    assert exec_start["intercom-code-server"].endswith(f"--location-name {location}")
+    assert "dagster-daemon run -w " in exec_start["dagster-daemon"]
+    for name, text in units.items():
+        assert "postgres.env" in text, name
+        assert ("EnvironmentFile=/etc/intercom-assets/intercom.env" in text) == (
+            name == "intercom-code-server"
+        ), name
