@@ -19,7 +19,7 @@ from intercom_assets.client import (
     IntercomVersionError,
 )
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets.mirror.settings import check_duckdb_path
+from intercom_assets.mirror.settings import ConfigError, check_duckdb_path
 from intercom_assets.storage import prepare_database
 
 
@@ -32,7 +32,10 @@ def prepared_database(duckdb: DuckDBResource, log: logging.Logger) -> str:
 
 @contextmanager
 def intercom_client(intercom: IntercomResource, log: logging.Logger) -> Iterator[IntercomClient]:
-    client = intercom.get_client(logger=log)
+    try:
+        client = intercom.get_client(logger=log)
+    except ConfigError as error:  # e.g. no token: one line naming the variable and the fix
+        raise dg.Failure(description=str(error), allow_retries=False) from None
     try:
         yield client
     except (IntercomAuthError, IntercomPermissionError, IntercomVersionError) as error:
