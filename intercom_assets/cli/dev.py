@@ -77,6 +77,10 @@ def run_dev(
     )
     dagster = Path(sys.executable).parent / "dagster"
     cmd = [str(dagster), "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", str(port)]
+    # Ctrl-C and SIGTERM both stop everything, even when started from a shell's background
+    # job (which would otherwise leave SIGINT ignored here and in `dagster dev`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     process = subprocess.Popen(cmd, env=env)
     try:
         return process.wait()
@@ -84,6 +88,10 @@ def run_dev(
         return _stop(process)
     finally:
         emulator.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop(process: subprocess.Popen) -> int:
