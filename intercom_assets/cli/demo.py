@@ -19,7 +19,7 @@ from dagster._core.events import DagsterEventType
 
 from intercom_assets.emulator import EmulatorConfig, running_emulator
 from intercom_assets.emulator.anchor import default_home, resolve_first_day
-from intercom_assets.mirror.settings import DEFAULT_DUCKDB_PATH
+from intercom_assets.mirror.spec import MirrorSpec
 
 DAGSTER_YAML = """\
 telemetry:
@@ -54,8 +54,9 @@ def command(*args: str, seed: int = 7, conversations_per_day: int = 50) -> str:
     home = Path(os.environ["DAGSTER_HOME"])
     if home != Path(".dagster_home").resolve():
         env.append(f"DAGSTER_HOME={shlex.quote(str(home))}")
-    database = os.environ.get("INTERCOM_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)
-    if database != DEFAULT_DUCKDB_PATH:
+    default = MirrorSpec().duckdb_path
+    database = os.environ.get("INTERCOM_DUCKDB_PATH", default)
+    if database != default:
         env.append(f"INTERCOM_DUCKDB_PATH={shlex.quote(database)}")
     flags = []
     if args[:1] == ("dev",):
@@ -80,7 +81,7 @@ def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
     from intercom_assets.cli.launch import launch_and_wait
 
     home = prepare_home()
-    database = os.environ.setdefault("INTERCOM_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)
+    database = os.environ.setdefault("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path)
     first_day = resolve_first_day(home, days)
     today = datetime.now(UTC).date().isoformat()
     config = EmulatorConfig(

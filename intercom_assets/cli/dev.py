@@ -16,7 +16,7 @@ from pathlib import Path
 from intercom_assets.cli.demo import prepare_home
 from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.emulator.anchor import resolve_first_day
-from intercom_assets.mirror.settings import DEFAULT_DUCKDB_PATH
+from intercom_assets.mirror.spec import MirrorSpec
 
 WORKSPACE_YAML = """\
 load_from:
@@ -64,7 +64,7 @@ def run_dev(
         "INTERCOM_ACCESS_TOKEN": emulator.token,
         "INTERCOM_START_DATE": first_day,
         "INTERCOM_SENSOR_INTERVAL_SECONDS": str(sensor_interval),
-        "INTERCOM_DUCKDB_PATH": os.environ.get("INTERCOM_DUCKDB_PATH", DEFAULT_DUCKDB_PATH),
+        "INTERCOM_DUCKDB_PATH": os.environ.get("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path),
     }
     emulator.start()
     activity = f", {activity_per_minute:g} changes/min" if activity_per_minute else ""

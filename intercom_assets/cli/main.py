@@ -5,7 +5,8 @@ import os
 import sys
 from pathlib import Path
 
-from intercom_assets.mirror.settings import ConfigError, load_settings
+from intercom_assets.mirror.settings import spec_from_env
+from intercom_assets.mirror.spec import ConfigError
 
 
 def _test_connection(_: argparse.Namespace) -> int:
@@ -13,22 +14,22 @@ def _test_connection(_: argparse.Namespace) -> int:
     from intercom_assets.client.connection_check import check_connection
     from intercom_assets.mirror.resources import TOKEN_ENV, IntercomResource, missing_token_message
 
-    settings = load_settings()
+    spec = spec_from_env()
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         print(missing_token_message(), file=sys.stderr)
         return 2
     resource = IntercomResource(
         access_token=token,
-        region=settings.region,
-        base_url=settings.base_url,
-        api_version=settings.api_version,
-        max_requests_per_minute=settings.max_requests_per_minute,
+        region=spec.region,
+        base_url=spec.base_url,
+        api_version=spec.api_version,
+        max_requests_per_minute=spec.max_requests_per_minute,
         max_retries=2,  # answer within seconds when the host is unreachable
     )
     with resource.get_client() as client:
         report = check_connection(
-            client, base_url=resource.resolved_base_url(), api_version=settings.api_version
+            client, base_url=resource.resolved_base_url(), api_version=spec.api_version
         )
     print(report.render())
     return 0 if report.ok else 1
@@ -64,7 +65,7 @@ def _query(args: argparse.Namespace) -> int:
 
     from intercom_assets.storage import reader
 
-    database = load_settings().duckdb_path
+    database = spec_from_env().duckdb_path
     if not database.startswith("md:") and not Path(database).exists():
         print(
             f"No mirror at {database}: run `intercom-assets demo` or a sync first "

@@ -14,7 +14,6 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
-from intercom_assets.sync.progress import Progress
 from intercom_assets.storage import (
     WriteSession,
     remove_conversations,
@@ -25,6 +24,7 @@ from intercom_assets.storage import (
     upsert_conversations,
     write_messages,
 )
+from intercom_assets.sync.progress import Progress
 from intercom_assets.sync.transforms import (
     Rejected,
     conversation_versions,
