@@ -6,7 +6,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from intercom_assets.mirror.settings import spec_from_env
@@ -84,13 +83,21 @@ def test_code_location_refuses_to_load_with_a_bad_start_date():
     )
 
 
-def test_run_without_a_token_fails_at_launch_naming_the_variable(monkeypatch):
+def test_run_without_a_token_fails_with_one_line_naming_the_variable(monkeypatch, tmp_path):
+    """Not Dagster's config-resolution trace: the unset variable is never bound as an EnvVar."""
     monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
-    from intercom_assets.definitions import defs
+    from intercom_assets.mirror.build import build_defs
+    from intercom_assets.mirror.resources import missing_token_message
+    from intercom_assets.mirror.spec import MirrorSpec
 
-    job = defs.resolve_job_def("intercom_sync_job")
-    with pytest.raises(dg.DagsterInvalidConfigError, match="INTERCOM_ACCESS_TOKEN"):
-        job.execute_in_process(partition_key="2026-11-20")
+    spec = MirrorSpec(duckdb_path=str(tmp_path / "m.duckdb"), base_url="http://127.0.0.1:9")
+    job = build_defs(spec).resolve_job_def("intercom_sync_job")
+    result = job.execute_in_process(partition_key="2026-11-20", raise_on_error=False)
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert failure.step_failure_data.user_failure_data.description == missing_token_message()
+    assert failure.step_failure_data.error.message == (
+        f"dagster._core.definitions.events.Failure: {missing_token_message()}\n"
+    )
 
 
 def test_cli_reports_config_errors_in_one_line():
