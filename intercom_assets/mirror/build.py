@@ -12,6 +12,7 @@ from intercom_assets.mirror.checks import build_data_checks, build_freshness_che
 from intercom_assets.mirror.deletions import build_deletions_asset
 from intercom_assets.mirror.jobs import build_jobs
 from intercom_assets.mirror.operations import build_resync_job, build_test_connection_job
+from intercom_assets.mirror.reference import build_reference_defs
 from intercom_assets.mirror.resources import build_resources
 from intercom_assets.mirror.schedules import build_schedules
 from intercom_assets.mirror.sensor import build_updates_sensor
@@ -25,7 +26,7 @@ def build_defs(spec: MirrorSpec) -> dg.Definitions:
     jobs = build_jobs(spec, data_checks, freshness_checks)
     operator_jobs = [build_test_connection_job(spec), build_resync_job(spec)]
     alerts = build_alert_sensors(spec, [*jobs.all(), *operator_jobs], jobs.sync)
-    return dg.Definitions(
+    mirror = dg.Definitions(
         assets=[*build_sync_assets(spec), build_deletions_asset(spec)],
         asset_checks=[*data_checks, *freshness_checks],
         jobs=[*jobs.all(), *operator_jobs],
@@ -33,3 +34,4 @@ def build_defs(spec: MirrorSpec) -> dg.Definitions:
         sensors=[build_updates_sensor(spec, jobs), *alerts],
         resources=build_resources(spec),
     )
+    return dg.Definitions.merge(mirror, build_reference_defs(spec))

@@ -7,6 +7,8 @@ rather than by key constraints, whose index DuckDB rewrites at every checkpoint.
 
 import duckdb
 
+from intercom_assets.analytics.schema import ensure_analytics_schema
+
 SCHEMA = "intercom"
 
 _TABLES = (
@@ -69,3 +71,4 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create or migrate the schema; a no-op on an up-to-date database."""
     for statement in _TABLES:
         conn.execute(statement)
+    ensure_analytics_schema(conn)
