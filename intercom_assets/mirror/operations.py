@@ -28,7 +28,8 @@ PERMISSIONS = (CHECK_TOKEN, CHECK_SEARCH, CHECK_PARTS)
 
 
 def report_metadata(report: ConnectionReport) -> dict[str, dg.MetadataValue]:
-    """Workspace, region, endpoint and each permission as ok / missing / not checked."""
+    """Workspace, region, endpoint and each permission (required, then optional) as ok /
+    missing / not checked."""
     results = {name: passed for name, passed, _ in report.checks}
     names = [*PERMISSIONS, *(name for name in results if name not in PERMISSIONS)]
     metadata: dict[str, dg.MetadataValue] = {
@@ -42,6 +43,8 @@ def report_metadata(report: ConnectionReport) -> dict[str, dg.MetadataValue]:
     for name in names:
         state = "not checked" if name not in results else "ok" if results[name] else "missing"
         metadata[f"permission: {name}"] = dg.MetadataValue.text(state)
+    for name, passed, _ in report.optional:
+        metadata[f"permission: {name}"] = dg.MetadataValue.text("ok" if passed else "missing")
     if report.advice:
         metadata["advice"] = dg.MetadataValue.md(report.advice)
     return metadata

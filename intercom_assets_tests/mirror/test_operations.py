@@ -48,11 +48,16 @@ def test_test_connection_job_reports_workspace_region_and_each_permission(
         "region": "US",
         "app_id": "emulated",
     }
-    assert [metadata[f"permission: {name}"] for name in PERMISSIONS] == ["ok", "ok", "ok"]
+    permissions = {k: v for k, v in metadata.items() if k.startswith("permission: ")}
+    assert permissions == {
+        **{f"permission: {name}": "ok" for name in PERMISSIONS},
+        "permission: read admins (optional, for admin and team names)": "ok",
+        "permission: read tags (optional, for intercom/tags)": "ok",
+    }
     assert "advice" not in metadata
     logs = [e.message for e in _isolated_instance.all_logs(result.run_id) if not e.dagster_event]
     assert "Intercom connection: OK" in logs
-    assert emulator.requests == {"me": 1, "search": 1, "get": 1}
+    assert emulator.requests == {"me": 1, "search": 1, "get": 1, "admins": 1, "tags": 1}
 
 
 @pytest.mark.parametrize(
