@@ -5,19 +5,19 @@ import os
 import sys
 from pathlib import Path
 
-from intercom_assets.mirror.settings import spec_from_env
 from intercom_assets.mirror.spec import ConfigError
 
 
 def _test_connection(_: argparse.Namespace) -> int:
     """The "Test Connection" button: /me, a one-result search, one GET; advice on failure."""
     from intercom_assets.client.connection_check import check_connection
-    from intercom_assets.mirror.resources import TOKEN_ENV, IntercomResource, missing_token_message
+    from intercom_assets.components import load_workspace_spec
+    from intercom_assets.mirror.resources import IntercomResource, missing_token_message
 
-    spec = spec_from_env()
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    spec = load_workspace_spec()
+    token = os.environ.get(spec.access_token_env, "").strip()
     if not token:
-        print(missing_token_message(), file=sys.stderr)
+        print(missing_token_message(spec.access_token_env), file=sys.stderr)
         return 2
     resource = IntercomResource(
         access_token=token,
@@ -63,9 +63,10 @@ def _query(args: argparse.Namespace) -> int:
 
     import duckdb
 
+    from intercom_assets.components import load_workspace_spec
     from intercom_assets.storage import reader
 
-    database = spec_from_env().duckdb_path
+    database = load_workspace_spec().duckdb_path
     if not database.startswith("md:") and not Path(database).exists():
         print(
             f"No mirror at {database}: run `intercom-assets demo` or a sync first "
