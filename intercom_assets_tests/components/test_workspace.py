@@ -46,6 +46,8 @@ CONTRACT = {
             "intercom/conversations:sync_lag",
             "intercom/messages:yesterday_synced",
         ],
+        "intercom_resync_job": [],
+        "intercom_test_connection_job": [],
         "intercom_reference_job": [
             "intercom/admin_metrics",
             "intercom/admins",
@@ -62,7 +64,11 @@ CONTRACT = {
             "intercom/messages:messages_have_conversation",
         ],
     },
-    "sensors": {"intercom_updates_sensor": ["intercom_deletions_job", "intercom_sync_job"]},
+    "sensors": {
+        "intercom_updates_sensor": ["intercom_deletions_job", "intercom_sync_job"],
+        "intercom_run_failure_alert_sensor": [],
+        "intercom_check_failure_alert_sensor": [],
+    },
     "schedules": {
         "intercom_daily_schedule": "intercom_sync_job",
         "intercom_freshness_schedule": "intercom_freshness_job",
@@ -234,7 +240,9 @@ def test_scaffolding_writes_a_yaml_for_a_second_workspace_that_loads():
         name.replace("intercom/", "intercom_eu/") for name in CONTRACT["assets"]
     ]
     assert snapshot["sensors"] == {
-        "intercom_eu_updates_sensor": ["intercom_eu_deletions_job", "intercom_eu_sync_job"]
+        "intercom_eu_updates_sensor": ["intercom_eu_deletions_job", "intercom_eu_sync_job"],
+        "intercom_eu_run_failure_alert_sensor": [],
+        "intercom_eu_check_failure_alert_sensor": [],
     }
     assert snapshot["schedules"] == {
         name.replace("intercom_", "intercom_eu_"): job.replace("intercom_", "intercom_eu_")
