@@ -154,7 +154,11 @@ def everything() -> dict[str, Any]:
 
 def make_client(emu: Emulator, token: str | None = None, **overrides: object) -> IntercomClient:
     """A client with millisecond backoff so fault tests stay fast."""
-    options: dict = {"concurrency": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05}
+    options: dict = {
+        "max_concurrency": 4,
+        "backoff_base_seconds": 0.01,
+        "backoff_max_seconds": 0.05,
+    }
     options.update(overrides)
     return IntercomClient(emu.base_url, token or emu.token, **options)
 
