@@ -58,7 +58,10 @@ def prepared_database(duckdb: DuckDBResource, log: logging.Logger) -> str:
 
 @contextmanager
 def intercom_client(intercom: IntercomResource, log: logging.Logger) -> Iterator[IntercomClient]:
-    client = intercom.get_client(logger=log)
+    try:
+        client = intercom.get_client(logger=log)
+    except ConfigError as error:  # e.g. no token: one line naming the variable and the fix
+        raise dg.Failure(description=str(error), allow_retries=False) from None
     try:
         yield client
     except (IntercomAuthError, IntercomPermissionError, IntercomVersionError) as error:
