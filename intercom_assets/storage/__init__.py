@@ -7,14 +7,13 @@ from intercom_assets.storage.connection import (
     reader,
     transaction,
 )
-from intercom_assets.storage.figures import StoredDay, days_of, stored_by_day
+from intercom_assets.storage.figures import StoredDay, created_days, days_of, stored_by_day
 from intercom_assets.storage.reads import (
     PART_LIMIT,
     current_conversation_ids,
     part_shortfalls,
     preview_markdown,
     stale_conversation_ids,
-    stale_conversations,
     stored_conversation_ids,
     stored_ids_among,
     unchanged_conversation_ids,
@@ -34,6 +33,7 @@ __all__ = [
     "StoredDay",
     "WriteSession",
     "connect",
+    "created_days",
     "current_conversation_ids",
     "days_of",
     "ensure_schema",
@@ -43,7 +43,6 @@ __all__ = [
     "reader",
     "remove_conversations",
     "stale_conversation_ids",
-    "stale_conversations",
     "stored_by_day",
     "stored_conversation_ids",
     "stored_ids_among",

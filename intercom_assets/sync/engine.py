@@ -16,10 +16,11 @@ import polars as pl
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.storage import (
     WriteSession,
+    created_days,
     current_conversation_ids,
     days_of,
     remove_conversations,
-    stale_conversations,
+    stale_conversation_ids,
     stored_conversation_ids,
     stored_ids_among,
     transaction,
@@ -98,6 +99,9 @@ class MessagesResult:
 # Conversations per messages transaction: a crash loses at most this many GETs. Smaller
 # batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
 MESSAGES_BATCH_CONVERSATIONS = 250
+# ... and at most this many characters of part bodies (10x larger bodies than the emulator's
+# mix would otherwise hold ~10x the memory per batch).
+MESSAGES_BATCH_BYTES = 4 * 1024**2
 
 
 def _now() -> datetime:
@@ -247,27 +251,25 @@ def sync_messages(
     *,
     batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
     batch_messages: int = 5_000,
+    batch_bytes: int = MESSAGES_BATCH_BYTES,
     days: DayLedger | None = None,
 ) -> MessagesResult:
     """GET every stale conversation concurrently and write its messages with its marker.
 
-    A conversation that cannot be retrieved this run marks its day failed (still stale, so
+    A batch closes at whichever comes first: conversations, parts or bytes of bodies, so
+    conversations with large bodies cannot make a batch (and the writer queue) balloon. A
+    conversation that cannot be retrieved this run marks its day failed (it stays stale, so
     the next run fetches it); the other days are unaffected.
     """
     with transaction(database, log) as conn:
-        stale = stale_conversations(conn, start, end)
-        unusable_days = {cid: day for cid, day in stale}
-    result = MessagesResult(stale=len(stale), days=days or DayLedger())
-    _fetch_and_write(
-        client,
-        database,
-        [cid for cid, _ in stale],
-        result,
-        log,
-        batch_conversations=batch_conversations,
-        batch_messages=batch_messages,
-        days_of_unusable=unusable_days,
-    )
+        stale = stale_conversation_ids(conn, start, end)
+    result = MessagesResult(stale=stale.len(), days=days or DayLedger())
+    limits = _Limits(batch_conversations, batch_messages, batch_bytes)
+    _fetch_and_write(client, database, _python_ids(stale), stale.len(), result, log, limits)
+    if result.unusable:
+        with transaction(database, log) as conn:
+            for cid, day in created_days(conn, result.unusable).items():
+                result.days.fail(day, f"conversation {cid} could not be retrieved")
     return result
 
 
@@ -280,6 +282,7 @@ def sync_conversation_ids(
     *,
     batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
     batch_messages: int = 5_000,
+    batch_bytes: int = MESSAGES_BATCH_BYTES,
 ) -> MessagesResult:
     """Fetch exactly `ids` (what the updates sensor saw change): one GET each, no search.
 
@@ -287,33 +290,33 @@ def sync_conversation_ids(
     the fetched `updated_at` with its messages is left alone, so a repeated request costs only
     its GETs. New and changed conversations are counted on their created day.
     """
-    result = MessagesResult(stale=len(ids))
-    _fetch_and_write(
-        client,
-        database,
-        list(dict.fromkeys(ids)),
-        result,
-        log,
-        batch_conversations=batch_conversations,
-        batch_messages=batch_messages,
-        count_rows=True,
-    )
+    unique = list(dict.fromkeys(ids))
+    result = MessagesResult(stale=len(unique))
+    limits = _Limits(batch_conversations, batch_messages, batch_bytes)
+    _fetch_and_write(client, database, iter(unique), len(unique), result, log, limits, True)
     return result
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """A batch closes at whichever comes first."""
+
+    conversations: int
+    parts: int
+    bytes: int
 
 
 def _fetch_and_write(
     client: IntercomClient,
     database: str,
-    ids: list[str],
+    ids: Iterator[str],
+    total: int,
     result: MessagesResult,
     log: logging.Logger,
-    *,
-    batch_conversations: int,
-    batch_messages: int,
+    limits: _Limits,
     count_rows: bool = False,
-    days_of_unusable: dict[str, str] | None = None,
 ) -> None:
-    progress = Progress(log, "conversations retrieved", len(ids))
+    progress = Progress(log, "conversations retrieved", total)
     batch = _Batch()
 
     def write(ready: _Batch) -> None:
@@ -330,13 +333,16 @@ def _fetch_and_write(
             elif isinstance(payload, IntercomError):
                 log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
                 result.unusable.append(conversation_id)
-                day = (days_of_unusable or {}).get(conversation_id)
-                if day is not None:
-                    result.days.fail(day, f"conversation {conversation_id}: {payload}")
             else:
                 batch.found.append(payload)
-                batch.parts += _part_count(payload)
-            if batch.size >= batch_conversations or batch.parts >= batch_messages:
+                parts, size = _weigh(payload)
+                batch.parts += parts
+                batch.bytes += size
+            if (
+                batch.size >= limits.conversations
+                or batch.parts >= limits.parts
+                or batch.bytes >= limits.bytes
+            ):
                 writer.submit(batch)
                 batch = _Batch()
         if batch.size:
@@ -350,15 +356,30 @@ class _Batch:
     found: list[dict[str, Any]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     parts: int = 0
+    bytes: int = 0
 
     @property
     def size(self) -> int:
         return len(self.found) + len(self.gone)
 
 
-def _part_count(conversation: dict[str, Any]) -> int:
+def _python_ids(ids: pl.Series, chunk: int = 10_000) -> Iterator[str]:
+    """The column's ids as Python strings, a chunk at a time."""
+    for offset in range(0, ids.len(), chunk):
+        yield from ids.slice(offset, chunk).to_list()
+
+
+def _weigh(conversation: dict[str, Any]) -> tuple[int, int]:
+    """(parts, characters of part bodies): what a conversation adds to a batch."""
     parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
-    return len(parts) if isinstance(parts, list) else 0
+    if not isinstance(parts, list):
+        return 0, 0
+    size = sum(
+        len(body)
+        for part in parts
+        if isinstance(part, dict) and isinstance(body := part.get("body"), str)
+    )
+    return len(parts), size
 
 
 def _write_batch(
