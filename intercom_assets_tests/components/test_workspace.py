@@ -35,6 +35,7 @@ CONTRACT = {
     "checks": [
         "intercom/conversations:conversation_ids_unique",
         "intercom/conversations:conversations_in_partition_day",
+        "intercom/conversations:days_synced",
         "intercom/conversations:sync_lag",
         "intercom/messages:message_ids_unique",
         "intercom/messages:messages_complete",
@@ -59,6 +60,7 @@ CONTRACT = {
             "intercom/conversations",
             "intercom/conversations:conversation_ids_unique",
             "intercom/conversations:conversations_in_partition_day",
+            "intercom/conversations:days_synced",
             "intercom/messages",
             "intercom/messages:message_ids_unique",
             "intercom/messages:messages_complete",
