@@ -52,19 +52,21 @@ class JobOutcome:
 def _summarize(
     result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, rss: RssSampler
 ) -> JobOutcome:
-    # A range run records one materialization per partition, all with the step's metadata.
-    per_asset: dict[str, Any] = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.step_materialization_data.materialization
-        per_asset[materialization.asset_key.path[-1]] = materialization.metadata
+    # Run-wide figures are one partitionless observation; new/changed are per-day figures.
     counters = dict.fromkeys(_COUNTERS, 0)
     steps: dict[str, float] = {}
-    for name, metadata in per_asset.items():
-        for key, entry in metadata.items():
-            if key in counters and isinstance(entry.value, int):
+    per_day = ("conversations_new", "conversations_changed")
+    for event in result.get_asset_observation_events():
+        for key, entry in event.event_specific_data.asset_observation.metadata.items():
+            if key in counters and key not in per_day and isinstance(entry.value, int):
                 counters[key] += entry.value
             if key == "duration_seconds":
-                steps[name] = float(entry.value)  # type: ignore[arg-type]
+                steps["sync"] = float(entry.value)  # type: ignore[arg-type]
+    for event in result.get_asset_materialization_events():
+        metadata = event.step_materialization_data.materialization.metadata
+        for key in per_day:
+            if isinstance(value := getattr(metadata.get(key), "value", None), int):
+                counters[key] += value
     outcome = JobOutcome(result.success, 0.0, 0.0, 0.0, counters, steps)
     started: dict[str, float] = {}
     for record in instance.all_logs(result.run_id):
