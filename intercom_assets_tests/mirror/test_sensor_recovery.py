@@ -15,6 +15,7 @@ from intercom_assets.definitions import defs
 from intercom_assets.mirror.updates.run_requests import RUN_KEY_TAG
 from intercom_assets_tests.support import (
     Proxy,
+    Records,
     backfill,
     differences,
     execute,
@@ -189,7 +190,7 @@ def _milliseconds(conversation_id: str):
 
 
 def test_a_millisecond_timestamp_is_set_aside_and_the_cursor_moves_on(
-    emulator, mirrored, duckdb_path, updates_sensor, _isolated_instance, caplog
+    emulator, mirrored, duckdb_path, updates_sensor, _isolated_instance
 ):
     first = tick(updates_sensor, mirrored, _isolated_instance, None)
     execute(first.run_requests, mirrored, _isolated_instance)
@@ -200,8 +201,8 @@ def test_a_millisecond_timestamp_is_set_aside_and_the_cursor_moves_on(
 
     with Proxy(emulator, rewrite=_milliseconds(ids[1])) as gateway:
         resources = via(gateway, mirrored)
-        with caplog.at_level("WARNING"):
-            bad = tick(updates_sensor, resources, _isolated_instance, first.cursor)
+        records = Records()
+        bad = tick(updates_sensor, resources, _isolated_instance, first.cursor, log=records)
         execute(bad.run_requests, mirrored, _isolated_instance)
         emulator.advance(30)
         emulator.add_parts(ids[4])
@@ -209,6 +210,9 @@ def test_a_millisecond_timestamp_is_set_aside_and_the_cursor_moves_on(
 
     (request,) = bad.run_requests
     assert _ids(request) == [ids[3]]
-    assert f"unusable timestamps (not UNIX seconds): ['{ids[1]}']" in caplog.text
+    assert (
+        "WARNING Skipping 1 search results with unusable timestamps (not UNIX seconds): "
+        f"['{ids[1]}']"
+    ) in records.lines
     (later,) = after.run_requests
     assert _ids(later) == [ids[4]]  # the cursor moved on past the unusable record
