@@ -35,6 +35,7 @@ def run_dev(
     seed: int,
     conversations_per_day: int,
     days: int,
+    large_conversations: int = 2,
 ) -> int:
     home = prepare_home()
     first_day = resolve_first_day(home, days)
@@ -43,6 +44,7 @@ def run_dev(
         conversations_per_day=conversations_per_day,
         first_day=first_day,
         activity_per_minute=activity_per_minute,
+        large_conversations=large_conversations,
     )
     try:
         emulator = Emulator(config, port=emulator_port)
