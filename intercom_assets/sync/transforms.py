@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import codec
+from intercom_assets.sync.privacy import Privacy
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -166,8 +167,11 @@ def conversation_versions(conversations: list[dict[str, Any]]) -> pl.DataFrame:
     return frame.with_columns(pl.from_epoch("updated_at", "s").dt.replace_time_zone("UTC"))
 
 
-def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+def conversations_frame(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
     """One row per usable conversation; `conversation_parts` is left out of `raw`."""
+    conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []
@@ -232,8 +236,11 @@ def _message_values(
     }
 
 
-def messages_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+def messages_frame(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
     """The opening message (`part_type='source'`) plus every part of each retrieved conversation."""
+    conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in MESSAGE_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []

@@ -14,6 +14,7 @@ from dagster.components.testing import create_defs_folder_sandbox
 from intercom_assets import IntercomWorkspaceComponent
 from intercom_assets.components import load_workspace_spec
 from intercom_assets.definitions import load_code_location
+from intercom_assets.mirror.build import build_defs
 from intercom_assets.mirror.resources import missing_token_message
 from intercom_assets.mirror.spec import ConfigError, MirrorSpec
 from intercom_assets_tests.support import REPO, code_location_snapshot, without_intercom_env
@@ -275,3 +276,19 @@ def test_the_default_yaml_is_what_the_package_ships():
     assert "ACCESS_TOKEN" not in str(
         {k: v for k, v in attributes.items() if k != "access_token_env"}
     )
+
+
+def test_an_unwritable_duckdb_file_fails_the_run_with_one_sentence(emulator, monkeypatch):
+    monkeypatch.setenv("INTERCOM_ACCESS_TOKEN", emulator.token)
+    spec = MirrorSpec(base_url=emulator.base_url, duckdb_path="/proc/intercom/x.duckdb")
+    job = build_defs(spec).resolve_job_def("intercom_sync_job")
+
+    result = job.execute_in_process(partition_key="2026-11-20", raise_on_error=False)
+
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.event_specific_data.user_failure_data.description == (
+        "The DuckDB file '/proc/intercom/x.duckdb' is not writable (No such file or "
+        "directory); set duckdb_path (INTERCOM_DUCKDB_PATH for the default workspace) to a "
+        "folder you can write to."
+    )
+    assert sum(emulator.requests.values()) == 0
