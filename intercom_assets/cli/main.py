@@ -54,6 +54,7 @@ def _dev(args: argparse.Namespace) -> int:
         seed=args.seed,
         conversations_per_day=args.conversations_per_day,
         days=args.days,
+        large_conversations=args.large_conversations,
     )
 
 
@@ -108,13 +109,19 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser(
         "dev", help="a live emulated workspace and the Dagster UI on the demo's DAGSTER_HOME"
     )
-    dev.add_argument("--port", type=int, default=3000, help="Dagster UI port")
-    dev.add_argument("--emulator-port", type=int, default=8765)
+    env_port = os.environ.get
+    dev.add_argument(
+        "--port", type=int, default=int(env_port("INTERCOM_DEV_PORT") or 3000), help="UI port"
+    )
+    dev.add_argument(
+        "--emulator-port", type=int, default=int(env_port("INTERCOM_EMULATOR_PORT") or 8765)
+    )
     dev.add_argument("--sensor-interval", type=int, default=30, help="seconds between ticks")
     dev.add_argument("--activity-per-minute", type=float, default=6.0, help="live changes")
     dev.add_argument("--seed", type=int, default=7)
     dev.add_argument("--conversations-per-day", type=int, default=50)
     dev.add_argument("--days", type=int, default=30, help="history length on first use")
+    dev.add_argument("--large-conversations", type=int, default=2, help="with > 500 parts")
     query = commands.add_parser("query", help="run a read-only SQL query on the mirror")
     query.add_argument("sql", help="e.g. SELECT count(*) FROM intercom.messages")
     args = parser.parse_args(argv)
