@@ -152,6 +152,7 @@ def sync_conversations(
             "created_at",
             window.day_windows(),
             extra_filters=window.update_filters(),
+            on_total=progress.add_total,
             on_window_error=window_failed,
         ):
             for item in page:
@@ -190,6 +191,12 @@ def sync_conversations(
     result.seen = len(seen)
     if window.is_full:
         result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
+    log.info(
+        progress.summary(
+            f"{result.seen} seen ({result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged, {result.deleted} deleted)"
+        )
+    )
     return result
 
 
@@ -347,6 +354,13 @@ def _fetch_and_write(
                 batch = _Batch()
         if batch.size:
             writer.submit(batch)
+    log.info(
+        progress.summary(
+            f"{result.conversations_synced} of {result.stale} stale conversations synced, "
+            f"{result.messages_written} messages written, {result.not_found} gone, "
+            f"{len(result.unusable)} skipped"
+        )
+    )
 
 
 @dataclass
