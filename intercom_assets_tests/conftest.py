@@ -12,7 +12,6 @@ from intercom_assets.mirror.resources import IntercomResource
 from intercom_assets_tests.support import FIXED_NOW
 
 
-
 @pytest.fixture(autouse=True)
 def _isolated_instance() -> Iterator[dg.DagsterInstance]:
     with dg.instance_for_test() as instance:

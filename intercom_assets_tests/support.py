@@ -12,8 +12,12 @@ from dagster_duckdb import DuckDBResource
 from intercom_assets.client import IntercomClient
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
-from intercom_assets.mirror.assets import conversations, messages
+from intercom_assets.mirror.assets import build_sync_assets
+from intercom_assets.mirror.checks import build_data_checks, build_freshness_checks
+from intercom_assets.mirror.jobs import build_jobs
 from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.sensor import TickLimits, build_updates_sensor
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets.storage import PART_LIMIT, reader
 
@@ -156,6 +160,26 @@ def make_client(emu: Emulator, token: str | None = None, **overrides: object) ->
 # -- Real runs and ticks, and the mirror compared with the emulator -----------------------
 
 
+DEFAULT_SPEC = MirrorSpec()  # the default workspace: the ★ names
+DEFAULT_LIMITS = TickLimits()
+# Unbound (no resources attached), so tests hand each run its own emulator and DuckDB file.
+SYNC_ASSETS = build_sync_assets(DEFAULT_SPEC)
+
+
+def asset_def(name: str) -> dg.AssetsDefinition:
+    """The default workspace's unbound definition of `intercom/<name>`."""
+    (found,) = [a for a in SYNC_ASSETS if DEFAULT_SPEC.asset_key(name) in a.keys]
+    return found
+
+
+def updates_sensor(
+    limits: TickLimits = DEFAULT_LIMITS, spec: MirrorSpec = DEFAULT_SPEC
+) -> dg.SensorDefinition:
+    """A freshly built updates sensor (as after a restart), optionally with small tick limits."""
+    jobs = build_jobs(spec, build_data_checks(spec), build_freshness_checks(spec))
+    return build_updates_sensor(spec, jobs, limits)
+
+
 def make_resources(emu: Emulator, database: Path, **intercom: Any) -> dict[str, Any]:
     """Resources for runs and sensors; a high request budget keeps range runs fast."""
     options = {"max_requests_per_minute": 1_000_000, **intercom}
@@ -296,7 +320,7 @@ def sync(
 ) -> dg.ExecuteInProcessResult:
     """One single-run backfill over [start, end] of both assets, as the UI would launch it."""
     return dg.materialize(
-        [conversations, messages],
+        SYNC_ASSETS,
         resources=resources,
         tags={
             "dagster/asset_partition_range_start": start,

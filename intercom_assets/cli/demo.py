@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from intercom_assets.emulator import EmulatorConfig, running_emulator
-from intercom_assets.mirror.settings import DEFAULT_DUCKDB_PATH
+from intercom_assets.mirror.spec import MirrorSpec
 
 DAGSTER_YAML = """\
 telemetry:
@@ -44,7 +44,7 @@ def _table_counts(database: str) -> dict[str, int]:
 
 def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
     home = _prepare_home()
-    database = os.environ.setdefault("INTERCOM_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)
+    database = os.environ.setdefault("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path)
     today = datetime.now(UTC).date()
     first_day = today - timedelta(days=days - 1)
     config = EmulatorConfig(seed=seed, days=days, conversations_per_day=conversations_per_day)

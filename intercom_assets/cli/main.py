@@ -4,7 +4,8 @@ import argparse
 import os
 import sys
 
-from intercom_assets.mirror.settings import ConfigError, load_settings
+from intercom_assets.mirror.settings import spec_from_env
+from intercom_assets.mirror.spec import ConfigError
 
 
 def _test_connection(_: argparse.Namespace) -> int:
@@ -12,22 +13,22 @@ def _test_connection(_: argparse.Namespace) -> int:
     from intercom_assets.client.connection_check import check_connection
     from intercom_assets.mirror.resources import IntercomResource
 
-    settings = load_settings()
+    spec = spec_from_env()
     token = os.environ.get("INTERCOM_ACCESS_TOKEN", "").strip()
     if not token:
         print("INTERCOM_ACCESS_TOKEN is not set: paste your Intercom access token into it.")
         return 2
     resource = IntercomResource(
         access_token=token,
-        region=settings.region,
-        base_url=settings.base_url,
-        api_version=settings.api_version,
-        max_requests_per_minute=settings.max_requests_per_minute,
+        region=spec.region,
+        base_url=spec.base_url,
+        api_version=spec.api_version,
+        max_requests_per_minute=spec.max_requests_per_minute,
         max_retries=2,  # answer within seconds when the host is unreachable
     )
     with resource.get_client() as client:
         report = check_connection(
-            client, base_url=resource.resolved_base_url(), api_version=settings.api_version
+            client, base_url=resource.resolved_base_url(), api_version=spec.api_version
         )
     print(report.render())
     return 0 if report.ok else 1
@@ -47,7 +48,7 @@ def _query(args: argparse.Namespace) -> int:
 
     from intercom_assets.storage import reader
 
-    with reader(load_settings().duckdb_path, logging.getLogger("intercom-assets")) as conn:
+    with reader(spec_from_env().duckdb_path, logging.getLogger("intercom-assets")) as conn:
         print(conn.sql(args.sql))
     return 0
 

@@ -1,7 +1,7 @@
-"""`intercom/deleted_conversations`: applies Intercom's deletion log (API 2.16+) to the mirror.
+"""`{prefix}/deleted_conversations`: applies Intercom's deletion log (API 2.16+) to the mirror.
 
 `GET /conversations/deleted` lists ids and `deleted_at` only, so this is an unpartitioned asset
-with its own job, requested by `intercom_updates_sensor` when new entries appear. Each listed
+with its own job, requested by the updates sensor when new entries appear. Each listed
 conversation is removed with its messages and recorded in `intercom.deleted_conversations`
 (`detected_via = 'deleted_endpoint'`). On API 2.15 and older the weekly reconciliation removes
 deletions instead.
@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
 from intercom_assets.storage import remove_conversations, transaction
 
@@ -64,44 +64,51 @@ def _apply(database: str, batch: list[tuple[str, int]], log: logging.Logger) -> 
     return present
 
 
-@dg.asset(
-    key=["intercom", "deleted_conversations"],
-    group_name="intercom",
-    kinds={"duckdb", "python"},
-    description=(
-        "Conversations deleted in Intercom: removed from the mirror with their messages and"
-        " recorded in intercom.deleted_conversations (from GET /conversations/deleted, API 2.16+)."
-    ),
-)
-def deleted_conversations(
-    context: dg.AssetExecutionContext,
-    config: DeletionsConfig,
-    intercom: IntercomResource,
-    duckdb: DuckDBResource,
-) -> dg.MaterializeResult:
-    started = time.monotonic()
-    database = prepared_database(duckdb, context.log)
-    rejected: list[str] = []
-    listed = removed = 0
-    with intercom_client(intercom, context.log) as client:
-        records = client.deleted_conversations(since=config.deleted_since)
-        usable = _usable(records, config.deleted_until, rejected)
-        while batch := list(itertools.islice(usable, BATCH)):
-            removed += _apply(database, batch, context.log)
-            listed += len(batch)
-        api = api_metadata(client, started)
-    for cid in rejected:
-        context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
-    context.log.info(
-        "Intercom listed %d deletions; %d of them were in the mirror and are removed.",
-        listed,
-        removed,
+def build_deletions_asset(spec: MirrorSpec) -> dg.AssetsDefinition:
+    """`{prefix}/deleted_conversations` for one workspace."""
+
+    @dg.asset(
+        key=spec.deleted_conversations_key,
+        group_name=spec.group_name,
+        owners=spec.owners,
+        required_resource_keys=spec.resource_keys,
+        kinds={"duckdb", "python"},
+        description=(
+            "Conversations deleted in Intercom: removed from the mirror with their messages and"
+            " recorded in intercom.deleted_conversations (from GET /conversations/deleted,"
+            " API 2.16+)."
+        ),
     )
-    return dg.MaterializeResult(
-        metadata={
-            **api,
-            "deletions_listed": listed,
-            "conversations_removed": removed,
-            "unusable_records": len(rejected),
-        }
-    )
+    def deleted_conversations(
+        context: dg.AssetExecutionContext,
+        config: DeletionsConfig,
+    ) -> dg.MaterializeResult:
+        intercom, duckdb = intercom_resource(context, spec), duckdb_resource(context, spec)
+        started = time.monotonic()
+        database = prepared_database(duckdb, context.log)
+        rejected: list[str] = []
+        listed = removed = 0
+        with intercom_client(intercom, context.log) as client:
+            records = client.deleted_conversations(since=config.deleted_since)
+            usable = _usable(records, config.deleted_until, rejected)
+            while batch := list(itertools.islice(usable, BATCH)):
+                removed += _apply(database, batch, context.log)
+                listed += len(batch)
+            api = api_metadata(client, started)
+        for cid in rejected:
+            context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
+        context.log.info(
+            "Intercom listed %d deletions; %d of them were in the mirror and are removed.",
+            listed,
+            removed,
+        )
+        return dg.MaterializeResult(
+            metadata={
+                **api,
+                "deletions_listed": listed,
+                "conversations_removed": removed,
+                "unusable_records": len(rejected),
+            }
+        )
+
+    return deleted_conversations

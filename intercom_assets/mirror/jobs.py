@@ -1,30 +1,52 @@
-"""Jobs: the partitioned sync, the deletions log, and the freshness checks.
+"""Jobs: the partitioned sync, the deletions log, and the freshness checks of one workspace.
 
 All run in one process (the code location's executor, see definitions.py). The data checks run
 in the sync job, right after its writes.
 """
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
-from intercom_assets.mirror.assets import conversations, messages
-from intercom_assets.mirror.checks import DATA_CHECKS, FRESHNESS_CHECKS
-from intercom_assets.mirror.deletions import deleted_conversations
+from intercom_assets.mirror.spec import MirrorSpec
 
-intercom_sync_job = dg.define_asset_job(
-    "intercom_sync_job",
-    selection=dg.AssetSelection.assets(conversations, messages).without_checks()
-    | dg.AssetSelection.checks(*DATA_CHECKS),
-    description="Sync Intercom conversations and their messages for the selected day(s).",
-)
+if TYPE_CHECKING:  # what `define_asset_job` returns; `dagster` does not export the class
+    from dagster._core.definitions.unresolved_asset_job_definition import (
+        UnresolvedAssetJobDefinition as AssetJob,
+    )
 
-intercom_deletions_job = dg.define_asset_job(
-    "intercom_deletions_job",
-    selection=dg.AssetSelection.assets(deleted_conversations),
-    description="Remove conversations Intercom lists as deleted (API 2.16+).",
-)
 
-intercom_freshness_job = dg.define_asset_job(
-    "intercom_freshness_job",
-    selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS),
-    description="Check that the mirror is current; never opens DuckDB.",
-)
+@dataclass(frozen=True)
+class MirrorJobs:
+    sync: "AssetJob"
+    deletions: "AssetJob"
+    freshness: "AssetJob"
+
+    def all(self) -> list["AssetJob"]:
+        return [self.sync, self.deletions, self.freshness]
+
+
+def build_jobs(
+    spec: MirrorSpec,
+    data_checks: list[dg.AssetChecksDefinition],
+    freshness_checks: list[dg.AssetChecksDefinition],
+) -> MirrorJobs:
+    sync_assets = dg.AssetSelection.assets(spec.conversations_key, spec.messages_key)
+    return MirrorJobs(
+        sync=dg.define_asset_job(
+            spec.sync_job_name,
+            selection=sync_assets.without_checks() | dg.AssetSelection.checks(*data_checks),
+            description="Sync Intercom conversations and their messages for the selected day(s).",
+        ),
+        deletions=dg.define_asset_job(
+            spec.deletions_job_name,
+            selection=dg.AssetSelection.assets(spec.deleted_conversations_key),
+            description="Remove conversations Intercom lists as deleted (API 2.16+).",
+        ),
+        freshness=dg.define_asset_job(
+            spec.freshness_job_name,
+            selection=dg.AssetSelection.checks(*freshness_checks),
+            description="Check that the mirror is current; never opens DuckDB.",
+        ),
+    )

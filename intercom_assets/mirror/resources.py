@@ -1,14 +1,22 @@
-"""The code location's resources: IntercomResource (the token never appears in its repr) and
-the DuckDB mirror, wired from the contract's environment variables."""
+"""A workspace's resources: IntercomResource (the token never appears in its repr) and the
+DuckDB mirror, bound under the spec's resource keys with the token as an `EnvVar`."""
 
 import logging
+from typing import Any, Protocol
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from intercom_assets.client import REGION_BASE_URLS, IntercomClient
-from intercom_assets.mirror.settings import ConfigError, Settings
+from intercom_assets.mirror.spec import ConfigError, MirrorSpec
+
+
+class HasResources(Protocol):
+    """A run, check or sensor context: anything with `.resources`."""
+
+    @property
+    def resources(self) -> Any: ...
 
 
 class IntercomResource(dg.ConfigurableResource):
@@ -88,14 +96,27 @@ class IntercomResource(dg.ConfigurableResource):
             )
 
 
-def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+def build_resources(spec: MirrorSpec) -> dict[str, dg.ConfigurableResource]:
+    """The token stays an `EnvVar`: resolved at run launch, never shown on the Resources page."""
+    intercom = IntercomResource(
+        access_token=dg.EnvVar(spec.access_token_env),
+        region=spec.region,
+        base_url=spec.base_url,
+        api_version=spec.api_version,
+        max_requests_per_minute=spec.max_requests_per_minute,
+        **({} if spec.max_concurrency is None else {"concurrency": spec.max_concurrency}),
+    )
     return {
-        "intercom": IntercomResource(
-            access_token=dg.EnvVar("INTERCOM_ACCESS_TOKEN"),
-            region=settings.region,
-            base_url=settings.base_url,
-            api_version=settings.api_version,
-            max_requests_per_minute=settings.max_requests_per_minute,
-        ),
-        "duckdb": DuckDBResource(database=settings.duckdb_path),
+        spec.intercom_resource_key: intercom,
+        spec.duckdb_resource_key: DuckDBResource(database=spec.duckdb_path),
     }
+
+
+def intercom_resource(context: HasResources, spec: MirrorSpec) -> IntercomResource:
+    """This workspace's Intercom resource, looked up under its own key."""
+    return getattr(context.resources, spec.intercom_resource_key)
+
+
+def duckdb_resource(context: HasResources, spec: MirrorSpec) -> DuckDBResource:
+    """This workspace's DuckDB resource, looked up under its own key."""
+    return getattr(context.resources, spec.duckdb_resource_key)

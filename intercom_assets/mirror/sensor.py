@@ -1,8 +1,8 @@
-"""`intercom_updates_sensor`: keeps the mirror current between daily refreshes.
+"""`{prefix}_updates_sensor`: keeps the mirror current between daily refreshes.
 
 Each tick reads conversations updated since its cursor (minus an overlap for Intercom's
 search-index lag) with a bounded number of search calls, and hands the changed ones to a few
-`intercom_sync_job` runs narrowed to their days and update window. On API 2.16+ it also
+`{prefix}_sync_job` runs narrowed to their days and update window. On API 2.16+ it also
 notices new entries of `GET /conversations/deleted` and requests one deletions run. It never
 opens DuckDB: everything it knows lives in its cursor.
 """
@@ -14,14 +14,14 @@ from typing import Any
 
 import dagster as dg
 
+from intercom_assets.client import IntercomClient
+from intercom_assets.client.api import DELETED_PER_PAGE
+from intercom_assets.mirror.jobs import MirrorJobs
+from intercom_assets.mirror.resources import IntercomResource, intercom_resource
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.cursor import Position, UpdatesCursor
 from intercom_assets.mirror.updates.run_requests import Change, deletions_request, sync_requests
 from intercom_assets.mirror.updates.scan import Budget, scan_updates
-from intercom_assets.client import IntercomClient
-from intercom_assets.client.api import DELETED_PER_PAGE
-from intercom_assets.mirror.jobs import intercom_deletions_job, intercom_sync_job
-from intercom_assets.mirror.partitions import daily_partitions
-from intercom_assets.mirror.resources import IntercomResource
 
 # Intercom's search index lags writes by up to minutes: every pass re-reads this much.
 OVERLAP_SECONDS = 300
@@ -72,24 +72,17 @@ def _as_change(item: dict[str, Any]) -> Change | None:
         return None
 
 
-def _partition_days() -> tuple[str, str]:
-    """First and last partition keys (the last is today: `end_offset=1`)."""
-    first, last = (
-        daily_partitions.get_first_partition_key(),
-        daily_partitions.get_last_partition_key(),
-    )
-    if first is None or last is None:
-        raise ValueError("the daily partitions have no keys; check INTERCOM_START_DATE")
-    return first, last
-
-
 def _read_updates(
-    client: IntercomClient, cursor: UpdatesCursor, limits: TickLimits, report: TickReport
+    client: IntercomClient,
+    cursor: UpdatesCursor,
+    limits: TickLimits,
+    report: TickReport,
+    spec: MirrorSpec,
 ) -> None:
     """Advance the cursor over one budget of search results, collecting unseen changes."""
     scan = scan_updates(client, cursor.position, limits.budget)
     report.read, report.pages, report.finished = len(scan.conversations), scan.pages, scan.finished
-    first, last = _partition_days()
+    first, last = spec.partition_bounds()
     changes = filter(None, (_as_change(item) for item in scan.conversations))
     for change in changes:
         cursor.newest = max(cursor.newest, change.updated_at)
@@ -143,13 +136,13 @@ def _nothing_to_do(report: TickReport, since: int, cursor: UpdatesCursor) -> str
 
 
 def _first_tick(
-    client: IntercomClient, intercom: IntercomResource, limits: TickLimits
+    client: IntercomClient, intercom: IntercomResource, limits: TickLimits, spec: MirrorSpec
 ) -> dg.SensorResult:
     """Start at "now minus overlap" and request nothing: history is the backfill's job."""
     newest = client.newest_updated_at() or 0
     start = max(newest - limits.overlap_seconds, 0)
     cursor = UpdatesCursor(position=Position(start), newest=newest)
-    _read_updates(client, cursor, limits, TickReport())
+    _read_updates(client, cursor, limits, TickReport(), spec)
     if has_deleted_endpoint(intercom.api_version):
         cursor.deleted_at = 0
         _advance_deletions(cursor, _read_deletions(client, cursor))
@@ -163,23 +156,25 @@ def _first_tick(
 
 
 def evaluate_tick(
-    context: dg.SensorEvaluationContext, intercom: IntercomResource, limits: TickLimits
+    context: dg.SensorEvaluationContext, spec: MirrorSpec, limits: TickLimits
 ) -> dg.SensorResult:
     """One tick: read a bounded slice of updates and deletions, request runs for them."""
+    intercom = intercom_resource(context, spec)
     with intercom.get_client(logger=context.log) as client:
         if context.cursor is None:
-            return _first_tick(client, intercom, limits)
+            return _first_tick(client, intercom, limits, spec)
         cursor = UpdatesCursor.from_json(context.cursor)
         since = cursor.position.second
         report = TickReport()
-        _read_updates(client, cursor, limits, report)
+        _read_updates(client, cursor, limits, report, spec)
         deletions: list[Deletion] = []
         if has_deleted_endpoint(intercom.api_version):
             deletions = _read_deletions(client, cursor)
-    requests = sync_requests(report.changes, limits.max_runs)
+    requests = sync_requests(spec, report.changes, limits.max_runs)
     if deletions:
         requests.append(
             deletions_request(
+                spec,
                 cursor.deleted_at,
                 max(d.deleted_at for d in deletions),
                 [d.id for d in deletions],
@@ -188,8 +183,9 @@ def evaluate_tick(
         _advance_deletions(cursor, deletions)
     if report.out_of_scope:
         context.log.info(
-            "Ignoring %d conversations created before INTERCOM_START_DATE: %s",
+            "Ignoring %d conversations created before the start date %s: %s",
             len(report.out_of_scope),
+            spec.start_date,
             report.out_of_scope[:20],
         )
     context.log.info(
@@ -210,25 +206,23 @@ def evaluate_tick(
 
 
 def build_updates_sensor(
-    *,
-    interval_seconds: int,
-    limits: TickLimits = TickLimits(),
-    name: str = "intercom_updates_sensor",
+    spec: MirrorSpec, jobs: MirrorJobs, limits: TickLimits = TickLimits()
 ) -> dg.SensorDefinition:
     """The updates sensor, STOPPED until the operator activates it after the backfill."""
 
     @dg.sensor(
-        name=name,
-        minimum_interval_seconds=interval_seconds,
-        jobs=[intercom_sync_job, intercom_deletions_job],
+        name=spec.updates_sensor_name,
+        minimum_interval_seconds=spec.sensor_interval_seconds,
+        jobs=[jobs.sync, jobs.deletions],
         default_status=dg.DefaultSensorStatus.STOPPED,
+        required_resource_keys={spec.intercom_resource_key},
         description=(
             "Keeps the mirror current: every tick finds conversations updated in Intercom since "
             "the last tick and syncs just those (and, on API 2.16+, applies deletions). Turn it "
             "on once the history backfill has finished."
         ),
     )
-    def _sensor(context: dg.SensorEvaluationContext, intercom: IntercomResource) -> dg.SensorResult:
-        return evaluate_tick(context, intercom, limits)
+    def updates_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        return evaluate_tick(context, spec, limits)
 
-    return _sensor
+    return updates_sensor

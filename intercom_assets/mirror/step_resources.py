@@ -5,9 +5,11 @@ client's actionable sentence as a `dg.Failure`, not a traceback through our code
 """
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -19,8 +21,26 @@ from intercom_assets.client import (
     IntercomVersionError,
 )
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets.mirror.settings import check_duckdb_path
+from intercom_assets.mirror.spec import ConfigError
 from intercom_assets.storage import prepare_database
+
+
+def check_duckdb_path(raw: str) -> str:
+    """Create the parent folder and prove it is writable; MotherDuck (`md:`) paths pass through."""
+    if raw.startswith("md:") or raw == ":memory:":
+        return raw
+    parent = Path(raw).expanduser().resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".write-probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"INTERCOM_DUCKDB_PATH={raw!r} is not writable ({exc.strerror}); "
+            "choose a folder you can write to."
+        ) from None
+    return raw
 
 
 def prepared_database(duckdb: DuckDBResource, log: logging.Logger) -> str:

@@ -4,8 +4,7 @@ import pytest
 
 from intercom_assets.client import IntercomClient, IntercomVersionError
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets_tests.support import make_client
-from intercom_assets_tests.support import FIXED_NOW
+from intercom_assets_tests.support import FIXED_NOW, make_client
 
 
 def delete_at(emulator: Emulator, ids: list[str], first_ts: int) -> dict[str, int]:

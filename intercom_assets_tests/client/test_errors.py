@@ -15,8 +15,7 @@ from intercom_assets.client import (
 )
 from intercom_assets.client.queries import match_all_query
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets_tests.support import make_client
-from intercom_assets_tests.support import FIXED_NOW
+from intercom_assets_tests.support import FIXED_NOW, make_client
 
 SECRET = "tok_SECRET_4f9b2c7e"
 

@@ -8,8 +8,7 @@ import pytest
 import requests
 
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets_tests.support import make_client
-from intercom_assets_tests.support import FIXED_NOW
+from intercom_assets_tests.support import FIXED_NOW, make_client
 
 
 def auth(emulator: Emulator) -> dict[str, str]:

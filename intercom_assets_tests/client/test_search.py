@@ -8,8 +8,7 @@ import pytest
 from intercom_assets.client import IntercomAuthError, IntercomClient
 from intercom_assets.client.queries import match_all_query
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets_tests.support import make_client
-from intercom_assets_tests.support import FIXED_NOW
+from intercom_assets_tests.support import FIXED_NOW, make_client
 
 DAY = 86_400
 

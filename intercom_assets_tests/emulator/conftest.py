@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 
 from intercom_assets.emulator import Emulator
-
 from intercom_assets_tests.support import Api
 
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
-from intercom_assets_tests.support import FIXED_NOW
-from intercom_assets_tests.support import Api, error_code
+from intercom_assets_tests.support import FIXED_NOW, Api, error_code
 
 LATER = FIXED_NOW + 3_600
 

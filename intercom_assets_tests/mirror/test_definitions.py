@@ -1,12 +1,10 @@
 """The code location loads and exposes every ★ contract name, with safe default statuses."""
 
-import importlib
-
 import dagster as dg
-import pytest
 
-import intercom_assets.definitions
 from intercom_assets.definitions import defs
+from intercom_assets.mirror.build import build_defs
+from intercom_assets.mirror.settings import spec_from_env
 
 
 def test_the_code_location_loads():
@@ -64,16 +62,8 @@ def test_data_checks_run_in_the_sync_job_and_freshness_checks_in_their_own():
     }
 
 
-@pytest.fixture
-def reload_definitions():
-    yield lambda: importlib.reload(intercom_assets.definitions).defs
-    importlib.reload(intercom_assets.definitions)
+def test_sensor_interval_comes_from_the_environment():
+    built = build_defs(spec_from_env({"INTERCOM_SENSOR_INTERVAL_SECONDS": "42"}))
 
-
-def test_sensor_interval_comes_from_the_environment(monkeypatch, reload_definitions):
-    monkeypatch.setenv("INTERCOM_SENSOR_INTERVAL_SECONDS", "42")
-
-    reloaded = reload_definitions()
-
-    assert reloaded.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 42
+    assert built.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 42
     assert defs.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 300

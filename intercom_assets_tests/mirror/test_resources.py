@@ -5,7 +5,7 @@ import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets.mirror.settings import ConfigError
+from intercom_assets.mirror.spec import ConfigError
 from intercom_assets_tests.support import FIXED_NOW
 
 SECRET = "tok_RESOURCE_SECRET_91ab"

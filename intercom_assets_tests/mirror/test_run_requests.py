@@ -10,6 +10,7 @@ from intercom_assets.mirror.updates.run_requests import (
     group_days,
     sync_requests,
 )
+from intercom_assets_tests.support import DEFAULT_SPEC
 
 NOV_18 = 1_794_960_000  # 2026-11-18 00:00 UTC
 DAY = 86_400
@@ -42,7 +43,7 @@ def test_requests_cover_every_change_with_its_days_and_update_window():
         Change("3", NOV_18 + 9 * DAY, NOV_18 + 9 * DAY + 7),
     ]
 
-    first, second = sync_requests(changes, max_runs=5)
+    first, second = sync_requests(DEFAULT_SPEC, changes, max_runs=5)
 
     assert (first.tags[RANGE_START_TAG], first.tags[RANGE_END_TAG]) == ("2026-11-18", "2026-11-19")
     assert first.run_config["ops"]["intercom__conversations"]["config"] == {
@@ -60,13 +61,16 @@ def test_run_keys_differ_when_the_changes_differ_and_repeat_when_they_do_not():
     one = [Change("1", NOV_18, NOV_18 + 50)]
     other = [Change("2", NOV_18, NOV_18 + 50)]
 
-    assert sync_requests(one, 5)[0].run_key == sync_requests(one, 5)[0].run_key
-    assert sync_requests(one, 5)[0].run_key != sync_requests(other, 5)[0].run_key
+    def key(changes: list[Change]) -> str | None:
+        return sync_requests(DEFAULT_SPEC, changes, 5)[0].run_key
+
+    assert key(one) == key(one)
+    assert key(one) != key(other)
 
 
 def test_at_most_max_runs_however_many_days_change():
     changes = [Change(str(d), NOV_18 - d * 2 * DAY, NOV_18 + 60) for d in range(40)]
 
-    requests = sync_requests(changes, max_runs=5)
+    requests = sync_requests(DEFAULT_SPEC, changes, max_runs=5)
 
     assert len(requests) == 5

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pytest
 
-from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets.definitions import defs
+from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets_tests.support import (
     HISTORY,
     backfill,

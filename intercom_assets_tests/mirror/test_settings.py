@@ -9,12 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from intercom_assets.mirror.settings import (
-    ConfigError,
-    check_duckdb_path,
-    load_settings,
-    parse_start_date,
-)
+from intercom_assets.mirror.settings import spec_from_env
+from intercom_assets.mirror.spec import ConfigError, parse_start_date
+from intercom_assets.mirror.step_resources import check_duckdb_path
 
 REPO = Path(__file__).parents[1]
 
@@ -37,7 +34,7 @@ REPO = Path(__file__).parents[1]
 def test_bad_setting_is_one_line_naming_the_variable(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as error:
-        load_settings()
+        spec_from_env()
     assert message in str(error.value)
     assert "\n" not in str(error.value)
 
@@ -46,7 +43,7 @@ def test_defaults_match_the_contract(monkeypatch):
     for name in list(os.environ):
         if name.startswith("INTERCOM_"):
             monkeypatch.delenv(name)
-    settings = load_settings()
+    settings = spec_from_env()
     assert (settings.start_date, settings.duckdb_path, settings.region) == (
         "2020-01-01",
         "data/intercom.duckdb",
@@ -82,7 +79,7 @@ def test_code_location_refuses_to_load_with_a_bad_start_date():
     )
     assert loaded.returncode == 1
     assert loaded.stderr.strip().splitlines()[-1] == (
-        "intercom_assets.mirror.settings.ConfigError: INTERCOM_START_DATE='yesterday' is not a date;"
+        "intercom_assets.mirror.spec.ConfigError: INTERCOM_START_DATE='yesterday' is not a date;"
         " use YYYY-MM-DD, e.g. 2020-01-01."
     )
 

@@ -12,18 +12,19 @@ import dagster as dg
 import duckdb
 import pytest
 
+from intercom_assets.client import IntercomAuthError
+from intercom_assets.mirror.sensor import TickLimits
 from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets.mirror.updates.scan import Budget
-from intercom_assets.mirror.sensor import TickLimits, build_updates_sensor
-from intercom_assets.client import IntercomAuthError
 from intercom_assets_tests.support import (
+    FIXED_NOW,
     differences,
     execute,
     make_resources,
     query,
     tick,
+    updates_sensor,
 )
-from intercom_assets_tests.support import FIXED_NOW
 
 
 def _day(epoch: int) -> str:
@@ -123,14 +124,14 @@ def test_a_change_on_one_day_requests_that_partition(
 
 
 def test_the_cursor_survives_a_restart(emulator, mirrored, duckdb_path, _isolated_instance):
-    before_restart = build_updates_sensor(interval_seconds=300)
+    before_restart = updates_sensor()
     first = tick(before_restart, mirrored, _isolated_instance, None)
     emulator.advance(30)
     changed = emulator.conversation_ids()[5]
     emulator.add_parts(changed)
     stored_cursor = json.loads(json.dumps(first.cursor))
 
-    after_restart = build_updates_sensor(interval_seconds=300)
+    after_restart = updates_sensor()
     with dg.instance_for_test() as fresh_instance:
         result = tick(after_restart, mirrored, fresh_instance, stored_cursor)
         execute(result.run_requests, mirrored, fresh_instance)
@@ -159,9 +160,7 @@ def test_a_crowded_second_is_walked_to_its_end_across_ticks(
     emulator, mirrored, duckdb_path, _isolated_instance
 ):
     """9 conversations share one updated_at second while a tick may read only 4."""
-    small = build_updates_sensor(
-        interval_seconds=30, limits=TickLimits(budget=Budget(page_size=2, max_pages=2))
-    )
+    small = updates_sensor(TickLimits(budget=Budget(page_size=2, max_pages=2)))
     first = tick(small, mirrored, _isolated_instance, None).cursor
     _, cursor = _tick_until_nothing_to_sync(small, mirrored, _isolated_instance, emulator, first)
     emulator.advance(10)
@@ -244,7 +243,7 @@ def test_on_api_2_15_deletions_are_left_to_reconciliation(
     emulator, duckdb_path, _isolated_instance
 ):
     resources = make_resources(emulator, duckdb_path, api_version="2.15")
-    sensor = build_updates_sensor(interval_seconds=300)
+    sensor = updates_sensor()
     cursor = tick(sensor, resources, _isolated_instance, None).cursor
     emulator.advance(10)
     emulator.delete(emulator.conversation_ids()[0])

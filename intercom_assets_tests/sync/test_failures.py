@@ -3,9 +3,8 @@
 import dagster as dg
 import pytest
 
-from intercom_assets.mirror.assets import conversations, messages
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets_tests.support import HISTORY, metadata, query, sync
+from intercom_assets_tests.support import HISTORY, asset_def, metadata, query, sync
 
 
 def _event_text(result: dg.ExecuteInProcessResult) -> str:
@@ -49,6 +48,7 @@ def test_conversation_deleted_between_search_and_get_is_skipped_and_recorded(
             "dagster/asset_partition_range_end": HISTORY[1],
         },
     )
+    conversations, messages = asset_def("conversations"), asset_def("messages")
     dg.materialize([conversations], **sync_resources_run)
     victim = emulator.conversation_ids()[0]
     emulator.delete(victim)

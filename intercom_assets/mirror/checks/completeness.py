@@ -8,11 +8,10 @@ nothing to do) or parts that are really missing (ERROR: token scope or a failed 
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from intercom_assets.mirror.assets import messages
 from intercom_assets.mirror.checks.scope import CheckWindow, check_window, id_list
-from intercom_assets.mirror.partitions import daily_partitions
+from intercom_assets.mirror.resources import duckdb_resource
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.storage import PART_LIMIT, part_shortfalls, reader
 
 
@@ -96,23 +95,31 @@ def evaluate(shortfalls: list[Shortfall], checked: int, window: CheckWindow) -> 
     )
 
 
-@dg.asset_check(
-    asset=messages,
-    name="messages_complete",
-    partitions_def=daily_partitions,
-    description=(
-        "Every conversation has all the parts Intercom reports for it (no API calls). "
-        "Conversations over Intercom's 500-part limit warn; really missing parts fail."
-    ),
-)
-def messages_complete(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-) -> dg.AssetCheckResult:
-    window = check_window(context)
-    with reader(duckdb.database, context.log) as conn:
-        rows = part_shortfalls(conn, *window.params)
-        (checked,) = conn.execute(
-            "SELECT count(*) FROM intercom.conversations WHERE created_at >= ? AND created_at < ?",
-            window.params,
-        ).fetchone()
-    return evaluate([Shortfall(*row) for row in rows], checked, window)
+def build_messages_complete(spec: MirrorSpec) -> dg.AssetChecksDefinition:
+    """★ `messages_complete` on `{prefix}/messages`."""
+
+    @dg.asset_check(
+        asset=spec.messages_key,
+        name="messages_complete",
+        partitions_def=spec.partitions_def,
+        required_resource_keys={spec.duckdb_resource_key},
+        description=(
+            "Every conversation has all the parts Intercom reports for it (no API calls). "
+            "Conversations over Intercom's 500-part limit warn; really missing parts fail."
+        ),
+    )
+    def messages_complete(
+        context: dg.AssetCheckExecutionContext,
+    ) -> dg.AssetCheckResult:
+        duckdb = duckdb_resource(context, spec)
+        window = check_window(context)
+        with reader(duckdb.database, context.log) as conn:
+            rows = part_shortfalls(conn, *window.params)
+            (checked,) = conn.execute(
+                "SELECT count(*) FROM intercom.conversations"
+                " WHERE created_at >= ? AND created_at < ?",
+                window.params,
+            ).fetchone()
+        return evaluate([Shortfall(*row) for row in rows], checked, window)
+
+    return messages_complete

@@ -1,4 +1,4 @@
-"""Freshness checks that never open DuckDB, run hourly by `intercom_freshness_schedule`.
+"""Freshness checks that never open DuckDB, run hourly by `{prefix}_freshness_schedule`.
 
 `yesterday_synced` reads Dagster's own materialization records; `sync_lag` compares those
 records' `newest_updated_at` with Intercom (one search call). Neither touches the DuckDB file,
@@ -9,12 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from intercom_assets.mirror.assets import conversations, messages
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.client.queries import ascending
-from intercom_assets.mirror.partitions import daily_partitions
-from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets.mirror.settings import load_settings
+from intercom_assets.mirror.resources import intercom_resource
+from intercom_assets.mirror.spec import MirrorSpec
 
 # Yesterday must have been synced after midnight by this many hours past midnight (UTC).
 DEADLINE_HOURS = 4
@@ -31,49 +29,9 @@ def deadline_day(now: datetime) -> date:
     return (now.astimezone(UTC) - timedelta(hours=DEADLINE_HOURS)).date() - timedelta(days=1)
 
 
-@dg.asset_check(
-    asset=messages,
-    name="yesterday_synced",
-    description=(
-        f"Yesterday's partition was synced after the day ended, by {DEADLINE_HOURS:02d}:00 UTC."
-    ),
-)
-def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    day = deadline_day(datetime.now(UTC))
-    key = day.isoformat()
-    first_key = daily_partitions.get_first_partition_key()
-    if first_key is None or key < first_key:
-        return dg.AssetCheckResult(
-            passed=True, description=f"{key} is before INTERCOM_START_DATE: nothing to check."
-        )
-    day_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=messages.key, asset_partitions=[key]), limit=1
-    ).records
-    synced = datetime.fromtimestamp(records[0].timestamp, UTC) if records else None
-    metadata = {"day": key, "last_synced": _utc(synced) if synced else "never"}
-    if synced is not None and synced >= day_end:
-        return dg.AssetCheckResult(
-            passed=True,
-            metadata=metadata,
-            description=f"{key} was synced at {_utc(synced)}, after the day ended.",
-        )
-    when = f"was last synced at {_utc(synced)}, before it ended" if synced else "was never synced"
-    return dg.AssetCheckResult(
-        passed=False,
-        metadata=metadata,
-        description=(
-            f"The day {key} {when}, so its last conversations and messages may be missing. "
-            "Turn on intercom_daily_schedule (it refreshes yesterday shortly after midnight "
-            f"UTC) or materialize partition {key} of intercom/messages now; if the schedule is "
-            "on, look at its latest run for the error."
-        ),
-    )
-
-
-def newest_synced_updated_at(instance: dg.DagsterInstance) -> int | None:
+def newest_synced_updated_at(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
     """The newest `updated_at` any recent conversations run saw (its materialization metadata)."""
-    records = instance.fetch_materializations(conversations.key, limit=RECENT_RUNS).records
+    records = instance.fetch_materializations(key, limit=RECENT_RUNS).records
     values = []
     for record in records:
         materialization = record.asset_materialization
@@ -91,65 +49,116 @@ def oldest_update_after(client: IntercomClient, second: int) -> int | None:
     return int(first["updated_at"]) if first else None
 
 
-@dg.asset_check(
-    asset=conversations,
-    name="sync_lag",
-    description=(
-        "The mirror has every change Intercom has, except ones newer than "
-        "INTERCOM_MAX_SYNC_LAG_MINUTES (default 60)."
-    ),
-)
-def sync_lag(
-    context: dg.AssetCheckExecutionContext, intercom: IntercomResource
-) -> dg.AssetCheckResult:
-    threshold = timedelta(minutes=load_settings().max_sync_lag_minutes)
-    synced = newest_synced_updated_at(context.instance)
-    if synced is None:
-        return dg.AssetCheckResult(
-            passed=False,
-            description=(
-                "Nothing has been synced yet. Backfill intercom/conversations and "
-                "intercom/messages from the Dagster UI, then turn on intercom_updates_sensor."
-            ),
-        )
-    try:
-        with intercom.get_client(logger=context.log) as client:
-            missed = oldest_update_after(client, synced)
-    except IntercomError as error:
-        return dg.AssetCheckResult(
-            passed=False,
-            description=f"Could not ask Intercom how current the mirror is. {error}",
-        )
-    synced_at = datetime.fromtimestamp(synced, UTC)
-    metadata: dict[str, dg.RawMetadataValue] = {
-        "newest_synced_update": _utc(synced_at),
-        "threshold_minutes": int(threshold.total_seconds() // 60),
-    }
-    if missed is None:
-        return dg.AssetCheckResult(
-            passed=True,
-            metadata={**metadata, "lag_minutes": 0},
-            description=(
-                f"The mirror is current: Intercom has no change newer than {_utc(synced_at)}."
-            ),
-        )
-    missed_at = datetime.fromtimestamp(missed, UTC)
-    lag = datetime.now(UTC) - missed_at
-    lag_minutes = int(lag.total_seconds() // 60)
-    metadata |= {"oldest_missing_update": _utc(missed_at), "lag_minutes": lag_minutes}
-    if lag <= threshold:
-        return dg.AssetCheckResult(
-            passed=True,
-            metadata=metadata,
-            description=f"The mirror is {lag_minutes} minutes behind Intercom, within the limit.",
-        )
-    return dg.AssetCheckResult(
-        passed=False,
-        metadata=metadata,
+def build_freshness_checks(spec: MirrorSpec) -> list[dg.AssetChecksDefinition]:
+    """`yesterday_synced` on `{prefix}/messages` and `sync_lag` on `{prefix}/conversations`."""
+
+    @dg.asset_check(
+        asset=spec.messages_key,
+        name="yesterday_synced",
         description=(
-            f"The mirror is behind Intercom: a change made at {_utc(missed_at)} is not synced "
-            f"yet (allowed lag: {metadata['threshold_minutes']} minutes). Turn on "
-            "intercom_updates_sensor, or, if it is on, open its latest runs to see why they "
-            "failed; the next successful run catches up."
+            f"Yesterday's partition was synced after the day ended, by {DEADLINE_HOURS:02d}:00 UTC."
         ),
     )
+    def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        day = deadline_day(datetime.now(UTC))
+        messages = spec.messages_key.to_user_string()
+        key = day.isoformat()
+        first_key = spec.partitions_def.get_first_partition_key()
+        if first_key is None or key < first_key:
+            return dg.AssetCheckResult(
+                passed=True, description=f"{key} is before the start date: nothing to check."
+            )
+        day_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=spec.messages_key, asset_partitions=[key]), limit=1
+        ).records
+        synced = datetime.fromtimestamp(records[0].timestamp, UTC) if records else None
+        metadata = {"day": key, "last_synced": _utc(synced) if synced else "never"}
+        if synced is not None and synced >= day_end:
+            return dg.AssetCheckResult(
+                passed=True,
+                metadata=metadata,
+                description=f"{key} was synced at {_utc(synced)}, after the day ended.",
+            )
+        when = (
+            f"was last synced at {_utc(synced)}, before it ended" if synced else "was never synced"
+        )
+        return dg.AssetCheckResult(
+            passed=False,
+            metadata=metadata,
+            description=(
+                f"The day {key} {when}, so its last conversations and messages may be missing. "
+                f"Turn on {spec.daily_schedule_name} (it refreshes yesterday shortly after "
+                f"midnight UTC) or materialize partition {key} of {messages} now; if the schedule "
+                "is on, look at its latest run for the error."
+            ),
+        )
+
+    @dg.asset_check(
+        asset=spec.conversations_key,
+        name="sync_lag",
+        required_resource_keys={spec.intercom_resource_key},
+        description=(
+            "The mirror has every change Intercom has, except ones newer than "
+            f"{spec.max_sync_lag_minutes} minutes (INTERCOM_MAX_SYNC_LAG_MINUTES)."
+        ),
+    )
+    def sync_lag(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        intercom = intercom_resource(context, spec)
+        threshold = timedelta(minutes=spec.max_sync_lag_minutes)
+        synced = newest_synced_updated_at(context.instance, spec.conversations_key)
+        if synced is None:
+            return dg.AssetCheckResult(
+                passed=False,
+                description=(
+                    "Nothing has been synced yet. Backfill "
+                    f"{spec.conversations_key.to_user_string()} and "
+                    f"{spec.messages_key.to_user_string()} from the Dagster UI, then turn on "
+                    f"{spec.updates_sensor_name}."
+                ),
+            )
+        try:
+            with intercom.get_client(logger=context.log) as client:
+                missed = oldest_update_after(client, synced)
+        except IntercomError as error:
+            return dg.AssetCheckResult(
+                passed=False,
+                description=f"Could not ask Intercom how current the mirror is. {error}",
+            )
+        synced_at = datetime.fromtimestamp(synced, UTC)
+        metadata: dict[str, dg.RawMetadataValue] = {
+            "newest_synced_update": _utc(synced_at),
+            "threshold_minutes": int(threshold.total_seconds() // 60),
+        }
+        if missed is None:
+            return dg.AssetCheckResult(
+                passed=True,
+                metadata={**metadata, "lag_minutes": 0},
+                description=(
+                    f"The mirror is current: Intercom has no change newer than {_utc(synced_at)}."
+                ),
+            )
+        missed_at = datetime.fromtimestamp(missed, UTC)
+        lag = datetime.now(UTC) - missed_at
+        lag_minutes = int(lag.total_seconds() // 60)
+        metadata |= {"oldest_missing_update": _utc(missed_at), "lag_minutes": lag_minutes}
+        if lag <= threshold:
+            return dg.AssetCheckResult(
+                passed=True,
+                metadata=metadata,
+                description=(
+                    f"The mirror is {lag_minutes} minutes behind Intercom, within the limit."
+                ),
+            )
+        return dg.AssetCheckResult(
+            passed=False,
+            metadata=metadata,
+            description=(
+                f"The mirror is behind Intercom: a change made at {_utc(missed_at)} is not synced "
+                f"yet (allowed lag: {metadata['threshold_minutes']} minutes). Turn on "
+                f"{spec.updates_sensor_name}, or, if it is on, open its latest runs to see why "
+                "they failed; the next successful run catches up."
+            ),
+        )
+
+    return [sync_lag, yesterday_synced]

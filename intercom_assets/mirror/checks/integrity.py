@@ -7,11 +7,10 @@ never collide with that run's writer; another run's batch only makes them wait b
 from collections.abc import Callable
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from intercom_assets.mirror.assets import conversations, messages
 from intercom_assets.mirror.checks.scope import CheckWindow, check_window, id_list
-from intercom_assets.mirror.partitions import daily_partitions
+from intercom_assets.mirror.resources import duckdb_resource
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.storage import reader
 
 RESYNC = "Re-sync the affected days by materializing their partitions from the Dagster UI"
@@ -42,14 +41,14 @@ ORDER BY 1
 
 def _run(
     context: dg.AssetCheckExecutionContext,
-    duckdb: DuckDBResource,
+    spec: MirrorSpec,
     sql: str,
     scoped: bool,
     explain: Callable[[list[str], CheckWindow], str],
     ok: str,
 ) -> dg.AssetCheckResult:
     window = check_window(context)
-    with reader(duckdb.database, context.log) as conn:
+    with reader(duckdb_resource(context, spec).database, context.log) as conn:
         found = [row[0] for row in conn.execute(sql, window.params if scoped else []).fetchall()]
     metadata = {"problems": len(found), "ids": id_list(found)}
     if not found:
@@ -59,89 +58,101 @@ def _run(
     return dg.AssetCheckResult(passed=False, metadata=metadata, description=explain(found, window))
 
 
-@dg.asset_check(
-    asset=conversations,
-    partitions_def=daily_partitions,
-    description="No conversation id is stored twice.",
-)
-def conversation_ids_unique(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-) -> dg.AssetCheckResult:
-    return _run(
-        context,
-        duckdb,
-        _DUPLICATE_CONVERSATIONS,
-        True,
-        lambda ids, w: (
-            f"{len(ids)} conversation id(s) created {w.label} are stored more than once "
-            f"({id_list(ids, 10)}), so counts are inflated. {RESYNC}, and report this as a bug."
-        ),
-        "Every conversation created {window} is stored once.",
+def build_integrity_checks(spec: MirrorSpec) -> list[dg.AssetChecksDefinition]:
+    """Uniqueness, day placement and orphan checks on `{prefix}/conversations` and `/messages`."""
+
+    @dg.asset_check(
+        asset=spec.conversations_key,
+        partitions_def=spec.partitions_def,
+        required_resource_keys={spec.duckdb_resource_key},
+        description="No conversation id is stored twice.",
     )
+    def conversation_ids_unique(
+        context: dg.AssetCheckExecutionContext,
+    ) -> dg.AssetCheckResult:
+        return _run(
+            context,
+            spec,
+            _DUPLICATE_CONVERSATIONS,
+            True,
+            lambda ids, w: (
+                f"{len(ids)} conversation id(s) created {w.label} are stored more than once "
+                f"({id_list(ids, 10)}), so counts are inflated. {RESYNC}, and report this as a bug."
+            ),
+            "Every conversation created {window} is stored once.",
+        )
 
-
-@dg.asset_check(
-    asset=conversations,
-    partitions_def=daily_partitions,
-    description="Every conversation is filed under the day Intercom says it was created.",
-)
-def conversations_in_partition_day(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-) -> dg.AssetCheckResult:
-    return _run(
-        context,
-        duckdb,
-        _WRONG_DAY,
-        True,
-        lambda ids, w: (
-            f"{len(ids)} conversation(s) filed {w.label} have a creation time that differs from "
-            f"Intercom's ({id_list(ids, 10)}), so they sit in the wrong day. {RESYNC}, and "
-            "report this as a bug."
-        ),
-        "Every conversation filed {window} was created on that day according to Intercom.",
+    @dg.asset_check(
+        asset=spec.conversations_key,
+        partitions_def=spec.partitions_def,
+        required_resource_keys={spec.duckdb_resource_key},
+        description="Every conversation is filed under the day Intercom says it was created.",
     )
+    def conversations_in_partition_day(
+        context: dg.AssetCheckExecutionContext,
+    ) -> dg.AssetCheckResult:
+        return _run(
+            context,
+            spec,
+            _WRONG_DAY,
+            True,
+            lambda ids, w: (
+                f"{len(ids)} conversation(s) filed {w.label} have a creation time that differs "
+                f"from Intercom's ({id_list(ids, 10)}), so they sit in the wrong day. {RESYNC}, "
+                "and report this as a bug."
+            ),
+            "Every conversation filed {window} was created on that day according to Intercom.",
+        )
 
-
-@dg.asset_check(
-    asset=messages,
-    partitions_def=daily_partitions,
-    description="No message is stored twice within its conversation.",
-)
-def message_ids_unique(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-) -> dg.AssetCheckResult:
-    return _run(
-        context,
-        duckdb,
-        _DUPLICATE_MESSAGES,
-        True,
-        lambda ids, w: (
-            f"{len(ids)} message(s) of conversations created {w.label} are stored more than "
-            f"once ({id_list(ids, 10)}). {RESYNC}, and report this as a bug."
-        ),
-        "Every message of the conversations created {window} is stored once.",
+    @dg.asset_check(
+        asset=spec.messages_key,
+        partitions_def=spec.partitions_def,
+        required_resource_keys={spec.duckdb_resource_key},
+        description="No message is stored twice within its conversation.",
     )
+    def message_ids_unique(
+        context: dg.AssetCheckExecutionContext,
+    ) -> dg.AssetCheckResult:
+        return _run(
+            context,
+            spec,
+            _DUPLICATE_MESSAGES,
+            True,
+            lambda ids, w: (
+                f"{len(ids)} message(s) of conversations created {w.label} are stored more than "
+                f"once ({id_list(ids, 10)}). {RESYNC}, and report this as a bug."
+            ),
+            "Every message of the conversations created {window} is stored once.",
+        )
 
-
-@dg.asset_check(
-    asset=messages,
-    partitions_def=daily_partitions,
-    description="Every stored message belongs to a stored conversation (whole mirror).",
-)
-def messages_have_conversation(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-) -> dg.AssetCheckResult:
-    return _run(
-        context,
-        duckdb,
-        _ORPHANS,
-        False,
-        lambda ids, _: (
-            f"Messages of {len(ids)} conversation(s) are stored without their conversation "
-            f"({id_list(ids, 10)}), so joins drop them. The weekly reconciliation "
-            "(intercom_reconcile_schedule) restores conversations that still exist in Intercom; "
-            "remove the rest with: DELETE FROM intercom.messages WHERE conversation_id NOT IN "
-            "(SELECT id FROM intercom.conversations)."
-        ),
-        "Every stored message belongs to a stored conversation.",
+    @dg.asset_check(
+        asset=spec.messages_key,
+        partitions_def=spec.partitions_def,
+        required_resource_keys={spec.duckdb_resource_key},
+        description="Every stored message belongs to a stored conversation (whole mirror).",
     )
+    def messages_have_conversation(
+        context: dg.AssetCheckExecutionContext,
+    ) -> dg.AssetCheckResult:
+        return _run(
+            context,
+            spec,
+            _ORPHANS,
+            False,
+            lambda ids, _: (
+                f"Messages of {len(ids)} conversation(s) are stored without their conversation "
+                f"({id_list(ids, 10)}), so joins drop them. The weekly reconciliation "
+                f"({spec.reconcile_schedule_name}) restores conversations that still exist in "
+                "Intercom; "
+                "remove the rest with: DELETE FROM intercom.messages WHERE conversation_id NOT IN "
+                "(SELECT id FROM intercom.conversations)."
+            ),
+            "Every stored message belongs to a stored conversation.",
+        )
+
+    return [
+        conversation_ids_unique,
+        conversations_in_partition_day,
+        message_ids_unique,
+        messages_have_conversation,
+    ]

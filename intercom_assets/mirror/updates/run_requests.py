@@ -1,4 +1,4 @@
-"""Turn changed conversations into a handful of `intercom_sync_job` run requests.
+"""Turn changed conversations into a handful of `{prefix}_sync_job` run requests.
 
 Each run covers a contiguous range of created-day partitions and only the update window of
 the conversations handed to it, so it costs one search call per day in its range plus one GET
@@ -12,12 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from intercom_assets.mirror.jobs import intercom_deletions_job, intercom_sync_job
+from intercom_assets.mirror.spec import MirrorSpec
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-CONVERSATIONS_OP = "intercom__conversations"
-DELETIONS_OP = "intercom__deleted_conversations"
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def _digest(changes: list[Change]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def sync_request(day_range: DayRange, changes: list[Change]) -> dg.RunRequest:
+def sync_request(spec: MirrorSpec, day_range: DayRange, changes: list[Change]) -> dg.RunRequest:
     """One run refreshing `changes` (all created inside `day_range`)."""
     since = min(c.updated_at for c in changes)
     before = max(c.updated_at for c in changes) + 1
@@ -70,30 +68,40 @@ def sync_request(day_range: DayRange, changes: list[Change]) -> dg.RunRequest:
     single = first == last
     return dg.RunRequest(
         run_key=f"updates:{first}..{last}:{since}-{before}:{_digest(changes)}",
-        job_name=intercom_sync_job.name,
+        job_name=spec.sync_job_name,
         partition_key=first if single else None,
         tags={} if single else {RANGE_START_TAG: first, RANGE_END_TAG: last},
         run_config={
             "ops": {
-                CONVERSATIONS_OP: {"config": {"updated_since": since, "updated_before": before}}
+                spec.op_name("conversations"): {
+                    "config": {"updated_since": since, "updated_before": before}
+                }
             }
         },
     )
 
 
-def sync_requests(changes: list[Change], max_runs: int) -> list[dg.RunRequest]:
+def sync_requests(spec: MirrorSpec, changes: list[Change], max_runs: int) -> list[dg.RunRequest]:
     """At most `max_runs` requests that together refresh every change."""
     ranges = group_days({c.day for c in changes}, max_runs)
-    return [sync_request(r, [c for c in changes if r.first <= c.day <= r.last]) for r in ranges]
+    return [
+        sync_request(spec, r, [c for c in changes if r.first <= c.day <= r.last]) for r in ranges
+    ]
 
 
-def deletions_request(since: int | None, until: int, ids: list[str]) -> dg.RunRequest:
+def deletions_request(
+    spec: MirrorSpec, since: int | None, until: int, ids: list[str]
+) -> dg.RunRequest:
     """One run applying the deletions Intercom recorded in [since, until]."""
     digest = hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:12]
     return dg.RunRequest(
         run_key=f"deletions:{since}-{until}:{digest}",
-        job_name=intercom_deletions_job.name,
+        job_name=spec.deletions_job_name,
         run_config={
-            "ops": {DELETIONS_OP: {"config": {"deleted_since": since, "deleted_until": until}}}
+            "ops": {
+                spec.op_name("deleted_conversations"): {
+                    "config": {"deleted_since": since, "deleted_until": until}
+                }
+            }
         },
     )

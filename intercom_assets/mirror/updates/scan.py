@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from intercom_assets.mirror.updates.cursor import Position
 from intercom_assets.client import IntercomClient
+from intercom_assets.mirror.updates.cursor import Position
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,15 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from intercom_assets.mirror.checks.freshness import deadline_day
 from intercom_assets.definitions import defs
-from intercom_assets_tests.support import HISTORY, run_job
-from intercom_assets_tests.support import check_metadata, evaluation
+from intercom_assets.mirror.build import build_defs
+from intercom_assets.mirror.checks.freshness import deadline_day
+from intercom_assets.mirror.spec import MirrorSpec
+from intercom_assets_tests.support import HISTORY, check_metadata, evaluation, run_job
 
 
-def _freshness(resources, instance) -> dg.ExecuteInProcessResult:
-    return defs.resolve_job_def("intercom_freshness_job").execute_in_process(
+def _freshness(resources, instance, built: dg.Definitions = defs) -> dg.ExecuteInProcessResult:
+    return built.resolve_job_def("intercom_freshness_job").execute_in_process(
         resources=resources, instance=instance
     )
 
@@ -53,13 +54,13 @@ def test_sync_lag_fails_when_intercom_has_newer_updates(emulator, resources, _is
     assert emulator.requests == {"search": 1}
 
 
-def test_the_allowed_lag_is_configurable(emulator, resources, _isolated_instance, monkeypatch):
+def test_the_allowed_lag_is_configurable(emulator, resources, _isolated_instance):
     _backfill(resources, _isolated_instance)
     emulator.advance(120)
     emulator.add_parts(emulator.conversation_ids()[0])
-    monkeypatch.setenv("INTERCOM_MAX_SYNC_LAG_MINUTES", str(365 * 24 * 60))
+    lenient = build_defs(MirrorSpec(max_sync_lag_minutes=365 * 24 * 60))
 
-    result = evaluation(_freshness(resources, _isolated_instance), "sync_lag")
+    result = evaluation(_freshness(resources, _isolated_instance, lenient), "sync_lag")
 
     assert result.passed
     assert result.description.endswith("minutes behind Intercom, within the limit.")

@@ -5,8 +5,7 @@ import logging
 import dagster as dg
 
 from intercom_assets.storage import transaction
-from intercom_assets_tests.support import run_job
-from intercom_assets_tests.support import check_metadata, evaluation
+from intercom_assets_tests.support import check_metadata, evaluation, run_job
 
 INTEGRITY = (
     "conversation_ids_unique",

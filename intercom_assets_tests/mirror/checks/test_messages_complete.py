@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from intercom_assets_tests.support import run_job
-from intercom_assets_tests.support import check_metadata, evaluation
+from intercom_assets_tests.support import check_metadata, evaluation, run_job
 
 
 def _day(epoch: int) -> str:
@@ -39,8 +38,12 @@ def test_warns_naming_exactly_the_conversations_over_500_parts(
 
     assert len(large) == 2
     assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.WARN)
-    assert check_metadata(result)["incomplete_conversation_ids"] == ", ".join(s["id"] for s in large)
-    assert check_metadata(result)["incomplete_days"] == ", ".join(_day(s["created_at"]) for s in large)
+    assert check_metadata(result)["incomplete_conversation_ids"] == ", ".join(
+        s["id"] for s in large
+    )
+    assert check_metadata(result)["incomplete_days"] == ", ".join(
+        _day(s["created_at"]) for s in large
+    )
     assert (
         check_metadata(result)["truncated_conversations"],
         check_metadata(result)["missing_conversations"],
