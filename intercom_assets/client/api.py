@@ -158,34 +158,43 @@ class IntercomClient:
         stop = threading.Event()  # the consumer went away or raised
         failed = threading.Event()  # a window failed: start no further windows
 
-        def run(start: int, end: int) -> None:
+        def run(index: int, start: int, end: int) -> None:
             if failed.is_set():
                 return  # the failure is already queued; the consumer raises it
             try:
-                # Raw pages: the consumer's one `seen` set dedupes within and across windows.
+                # Raw pages: the consumer dedupes them per window (a conversation belongs to
+                # exactly one window, so no id can repeat across windows).
                 query = window_query(field, start, end, extra_filters)
                 for page in self.search_pages(query, sort=ascending(field)):
-                    if not _put(pages, page, stop):
+                    if not _put(pages, (index, page), stop):
                         return
             except Exception as exc:
                 failed.set()
                 _put(pages, exc, stop)
                 return
-            _put(pages, _DONE, stop)
+            _put(pages, (index, _DONE), stop)
 
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intercom-search")
         try:
-            for start, end in windows:
-                pool.submit(run, start, end)
-            seen: set[str] = set()
+            for index, (start, end) in enumerate(windows):
+                pool.submit(run, index, start, end)
+            # Disjoint windows (what a sync searches: one per day) cannot share an id, so each
+            # window dedupes its own pages and forgets them when it ends: memory follows the
+            # largest window, not the whole history. Overlapping windows share one set.
+            shared = set() if _overlap(windows) else None
+            seen: dict[int, set[str]] = {}
             finished = 0
             while finished < len(windows):
                 item = pages.get()
-                if item is _DONE:
-                    finished += 1
-                elif isinstance(item, Exception):
+                if isinstance(item, Exception):
                     raise item
-                elif fresh := _unseen(cast(list[Conversation], item), seen):
+                index, page = cast(tuple[int, Any], item)
+                if page is _DONE:
+                    finished += 1
+                    seen.pop(index, None)
+                    continue
+                ids = shared if shared is not None else seen.setdefault(index, set())
+                if fresh := _unseen(cast(list[Conversation], page), ids):
                     yield fresh
         finally:
             stop.set()
@@ -278,6 +287,11 @@ def _items(payload: dict[str, Any], request: str) -> list[dict[str, Any]]:
             "re-running resumes where this run stopped."
         )
     return [item for item in items if isinstance(item, dict)]
+
+
+def _overlap(windows: Sequence[tuple[int, int]]) -> bool:
+    ordered = sorted(windows)
+    return any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered))
 
 
 def _unseen(page: list[Conversation], seen: set[str]) -> list[Conversation]:
