@@ -260,6 +260,18 @@ class IntercomClient:
             if not (isinstance(pages, dict) and pages.get("next")):
                 return
 
+    def admins(self) -> list[dict[str, Any]]:
+        """Every admin of the workspace (`GET /admins`, one call; needs *Read admins*)."""
+        return _list(self._http.request("GET", "/admins", endpoint="admins"), "admins", "/admins")
+
+    def teams(self) -> list[dict[str, Any]]:
+        """Every team (`GET /teams`, one call; needs *Read admins*)."""
+        return _list(self._http.request("GET", "/teams", endpoint="teams"), "teams", "/teams")
+
+    def tags(self) -> list[dict[str, Any]]:
+        """Every tag (`GET /tags`, one call; needs *Read tags*)."""
+        return _list(self._http.request("GET", "/tags", endpoint="tags"), "data", "/tags")
+
     def first_match(self, query: dict[str, Any], sort: dict[str, str]) -> Conversation | None:
         """The first conversation `query` finds in `sort` order (one search call)."""
         pages = self.search_pages(query, per_page=1, sort=sort)
@@ -292,6 +304,16 @@ def _items(payload: dict[str, Any], request: str) -> list[dict[str, Any]]:
 def _overlap(windows: Sequence[tuple[int, int]]) -> bool:
     ordered = sorted(windows)
     return any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered))
+
+
+def _list(payload: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    """The objects of a one-page list response (admin.list, team.list, tag list)."""
+    items = payload.get(key)
+    if not isinstance(items, list):
+        raise IntercomUnavailableError(
+            f"Intercom answered GET {path} without a `{key}` list; the next run retries."
+        )
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _unseen(page: list[Conversation], seen: set[str]) -> list[Conversation]:

@@ -24,6 +24,9 @@ from intercom_assets.client.queries import descending, match_all_query
 CHECK_TOKEN = "token (/me)"
 CHECK_SEARCH = "read conversations (search)"
 CHECK_PARTS = "read conversation parts (GET)"
+# Optional: without them only the reference assets fail; the sync and the metrics work.
+CHECK_ADMINS = "read admins (optional, for admin and team names)"
+CHECK_TAGS = "read tags (optional, for intercom/tags)"
 
 ADVICE_AUTH = (
     "Intercom rejected the access token. Check that:\n"
@@ -62,6 +65,7 @@ class ConnectionReport:
     api_version: str
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
     advice: str | None = None
+    optional: list[tuple[str, bool, str]] = field(default_factory=list)
 
     def render(self) -> str:
         lines = [f"Intercom connection: {'OK' if self.ok else 'FAILED'}"]
@@ -74,6 +78,10 @@ class ConnectionReport:
         lines.extend(
             f"  [{'PASS' if passed else 'FAIL'}] {name}: {detail}"
             for name, passed, detail in self.checks
+        )
+        lines.extend(
+            f"  [{'PASS' if passed else 'WARN'}] {name}: {detail}"
+            for name, passed, detail in self.optional
         )
         if self.advice:
             lines.append("What to do:")
@@ -105,6 +113,7 @@ def check_connection(
             report.checks.append((name, True, "allowed; the workspace has no conversations yet"))
             report.checks.append((CHECK_PARTS, True, "skipped: no conversation to read"))
             report.ok = True
+            _check_optional(client, report)
             return report
         conversation_id = str(newest.get("id"))
         report.checks.append((name, True, f"allowed; newest conversation is {conversation_id}"))
@@ -118,7 +127,23 @@ def check_connection(
     report.checks.append((name, passed, detail))
     report.advice = None if passed else ADVICE_PARTS
     report.ok = passed
+    if passed:
+        _check_optional(client, report)
     return report
+
+
+def _check_optional(client: IntercomClient, report: ConnectionReport) -> None:
+    """One call each for the reference data's permissions; a refusal never fails the test."""
+    for name, call, noun in (
+        (CHECK_ADMINS, client.admins, "admins"),
+        (CHECK_TAGS, client.tags, "tags"),
+    ):
+        try:
+            report.optional.append((name, True, f"allowed; {len(call())} {noun}"))
+        except IntercomPermissionError as err:
+            report.optional.append((name, False, str(err)))
+        except IntercomError as err:
+            report.optional.append((name, False, f"not verified: {err}"))
 
 
 def _describe_workspace(report: ConnectionReport, me: dict[str, Any]) -> None:

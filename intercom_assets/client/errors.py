@@ -18,6 +18,23 @@ PERMISSION_ADVICE = (
 )
 
 
+# Endpoints that need a permission other than *Read conversations*: (permission, what breaks).
+REFERENCE_PERMISSIONS = {
+    "/admins": ("Read admins", "intercom/admins and admin names in intercom/admin_metrics"),
+    "/teams": ("Read admins", "intercom/teams and team names in intercom/admin_metrics"),
+    "/tags": ("Read tags", "intercom/tags"),
+}
+
+
+def permission_advice(permission: str, needed_for: str) -> str:
+    """What to do when an optional permission is missing; the sync itself keeps working."""
+    return (
+        f"In the Developer Hub, give the app the *{permission}* permission, reinstall it, and "
+        f"set INTERCOM_ACCESS_TOKEN to the new token. Only {needed_for} need it: conversations, "
+        "messages and metrics keep syncing with ids."
+    )
+
+
 class IntercomError(Exception):
     """Base class: `str(err)` is the operator-facing, actionable message."""
 
@@ -115,6 +132,14 @@ def client_error(status: int, body: bytes, *, request: str, api_version: str) ->
             return IntercomPermissionError(
                 f"Intercom refused access ({label}): the workspace's plan does not allow this "
                 f"API; an active Intercom subscription is needed.{where}",
+                **ids,
+            )
+        path = request.partition(" ")[2]
+        if path in REFERENCE_PERMISSIONS:
+            permission, needed_for = REFERENCE_PERMISSIONS[path]
+            return IntercomPermissionError(
+                f"The Intercom access token is missing the *{permission}* permission "
+                f"({label}). {permission_advice(permission, needed_for)}{where}",
                 **ids,
             )
         return IntercomPermissionError(

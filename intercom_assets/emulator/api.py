@@ -13,11 +13,14 @@ from intercom_assets.emulator.config import KNOWN_VERSIONS, EmulatorConfig, is_m
 from intercom_assets.emulator.data import ConversationState
 from intercom_assets.emulator.errors import ApiError, bad_request, not_found, version_unavailable
 from intercom_assets.emulator.faults import FaultInjector
+from intercom_assets.emulator.reference import admin_list, tag_list, team_list
 from intercom_assets.emulator.render import ADMIN, render_conversation, render_item
 from intercom_assets.emulator.search import Page, parse_per_page, run_search
 from intercom_assets.emulator.store import Store
 
 CONVERSATION_ENDPOINTS = frozenset({"search", "list", "get", "deleted"})
+# Reference lists: one call each, needing *Read admins* (admins, teams) or *Read tags*.
+REFERENCE_ENDPOINTS = {"admins": admin_list, "teams": team_list, "tags": tag_list}
 DELETED_MAX_PER_PAGE = 60
 _CONVERSATION_PATH = re.compile(r"^/conversations/([^/]+)$")
 
@@ -33,6 +36,8 @@ def endpoint_of(method: str, path: str) -> str:
         return "list"
     if method == "GET" and path == "/conversations/deleted":
         return "deleted"
+    if method == "GET" and path.lstrip("/") in REFERENCE_ENDPOINTS:
+        return path.lstrip("/")
     if method == "GET" and _CONVERSATION_PATH.match(path):
         return "get"
     return "unknown"
@@ -76,6 +81,8 @@ class Api:
             self.store.reveal_history()
             if request.endpoint == "me":
                 return ADMIN
+            if request.endpoint in REFERENCE_ENDPOINTS:
+                return REFERENCE_ENDPOINTS[request.endpoint]()
             if request.endpoint == "search":
                 return self._search(request, modern)
             if request.endpoint == "list":

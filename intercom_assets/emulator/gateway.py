@@ -21,7 +21,14 @@ from intercom_assets.emulator.faults import HTML_404, HTML_503, FaultInjector, b
 from intercom_assets.emulator.ratelimit import FixedWindowLimiter
 from intercom_assets.emulator.store import Store
 
-TOKEN_MODES = frozenset({"valid", "revoked", "unknown", "no_scope", "no_parts"})
+TOKEN_MODES = frozenset(
+    {"valid", "revoked", "unknown", "no_scope", "no_parts", "no_admins", "no_tags"}
+)
+# Modes lacking an optional permission: (the endpoints it guards, Intercom's scope name).
+_OPTIONAL_SCOPES = {
+    "no_admins": (frozenset({"admins", "teams"}), "read_admins"),
+    "no_tags": (frozenset({"tags"}), "read_tags"),
+}
 JSON = "application/json; charset=utf-8"
 
 
@@ -138,6 +145,13 @@ class Gateway:
                     "forbidden",
                     "You do not have the required scope (read_conversations) "
                     "to access this resource",
+                )
+            endpoints, scope = _OPTIONAL_SCOPES.get(mode, (frozenset(), ""))
+            if endpoint in endpoints:
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"You do not have the required scope ({scope}) to access this resource",
                 )
             payload = self.api.handle(request)
         except ApiError as error:

@@ -10,6 +10,7 @@ from intercom_assets.mirror.assets import build_sync_assets
 from intercom_assets.mirror.checks import build_data_checks, build_freshness_checks
 from intercom_assets.mirror.deletions import build_deletions_asset
 from intercom_assets.mirror.jobs import build_jobs
+from intercom_assets.mirror.reference import build_reference_defs
 from intercom_assets.mirror.resources import build_resources
 from intercom_assets.mirror.schedules import build_schedules
 from intercom_assets.mirror.sensor import build_updates_sensor
@@ -21,7 +22,7 @@ def build_defs(spec: MirrorSpec) -> dg.Definitions:
     data_checks = build_data_checks(spec)
     freshness_checks = build_freshness_checks(spec)
     jobs = build_jobs(spec, data_checks, freshness_checks)
-    return dg.Definitions(
+    mirror = dg.Definitions(
         assets=[*build_sync_assets(spec), build_deletions_asset(spec)],
         asset_checks=[*data_checks, *freshness_checks],
         jobs=jobs.all(),
@@ -29,3 +30,4 @@ def build_defs(spec: MirrorSpec) -> dg.Definitions:
         sensors=[build_updates_sensor(spec, jobs)],
         resources=build_resources(spec),
     )
+    return dg.Definitions.merge(mirror, build_reference_defs(spec))

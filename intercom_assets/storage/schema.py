@@ -15,6 +15,7 @@ import logging
 
 import duckdb
 
+from intercom_assets.analytics.schema import ensure_analytics_schema
 from intercom_assets.storage.columns import TABLES, Table
 
 SCHEMA = "intercom"
@@ -79,3 +80,4 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection, keyed: bool = False) -> None:
                 )
         if keyed and not is_keyed(conn, table.name):
             _add_key(conn, table)
+    ensure_analytics_schema(conn)

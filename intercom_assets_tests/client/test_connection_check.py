@@ -49,7 +49,8 @@ def test_a_good_token_passes_every_check(emulator: Emulator) -> None:
         f"  endpoint:  {emulator.base_url} (Intercom-Version 2.16)",
     ]
     assert report.render().splitlines()[3] == "  [PASS] token (/me): authenticated as Ciarán Lee"
-    assert emulator.requests == {"me": 1, "search": 1, "get": 1}
+    assert [passed for _, passed, _ in report.optional] == [True, True]
+    assert emulator.requests == {"me": 1, "search": 1, "get": 1, "admins": 1, "tags": 1}
 
 
 @pytest.mark.parametrize("mode", ["revoked", "unknown"])
@@ -138,4 +139,22 @@ def test_an_empty_workspace_passes_without_a_get(emulator: Emulator) -> None:
         True,
         "skipped: no conversation to read",
     )
-    assert emulator.requests == {"me": 1, "search": 1}
+    assert emulator.requests == {"me": 1, "search": 1, "admins": 1, "tags": 1}
+
+
+@pytest.mark.parametrize(("mode", "missing"), [("no_admins", 0), ("no_tags", 1)])
+def test_missing_optional_permissions_warn_but_pass(
+    emulator: Emulator, mode: str, missing: int
+) -> None:
+    emulator.set_token("limited", mode)
+
+    report = run_check(emulator.base_url, "limited")
+
+    assert report.ok and report.advice is None
+    assert [passed for _, passed, _ in report.optional] == [i != missing for i in range(2)]
+    name, _, detail = report.optional[missing]
+    permission = ("Read admins", "Read tags")[missing]
+    assert f"[WARN] {name}: The Intercom access token is missing the *{permission}*" in (
+        report.render()
+    )
+    assert "metrics keep syncing with ids" in detail

@@ -18,7 +18,9 @@ def columns(database: str) -> dict[str, list[tuple[str, str]]]:
     rows = query(
         database,
         "SELECT table_name, column_name, data_type FROM duckdb_columns()"
-        " WHERE schema_name = 'intercom' ORDER BY table_name, column_index",
+        " WHERE schema_name = 'intercom' AND table_name IN ?"
+        " ORDER BY table_name, column_index",
+        [[table.name for table in TABLES]],
     )
     found: dict[str, list[tuple[str, str]]] = {}
     for table, column, data_type in rows:

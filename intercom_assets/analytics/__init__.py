@@ -1,0 +1,1 @@
+"""Support analytics over the mirror: reference data and response/resolution metrics."""
