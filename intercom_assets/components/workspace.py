@@ -82,7 +82,11 @@ class IntercomWorkspaceComponent(dg.Component, dg.Model, dg.Resolvable):
     )
     max_concurrency: int | None = Field(
         default=None,
-        description="Most requests in flight at once (default: the client's own ceiling).",
+        description=(
+            "Ceiling on requests in flight, GETs and search windows alike "
+            "(INTERCOM_MAX_CONCURRENCY; default 256): below it the client keeps about "
+            "budget rate x observed latency in flight."
+        ),
     )
     sensor_interval_seconds: int = Field(
         default=_DEFAULTS.sensor_interval_seconds,

@@ -92,6 +92,9 @@ class MessagesResult:
 # Conversations per messages transaction: a crash loses at most this many GETs. Smaller
 # batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
 MESSAGES_BATCH_CONVERSATIONS = 250
+# ... and at most this many characters of part bodies (10x larger bodies than the emulator's
+# mix would otherwise hold ~10x the memory per batch).
+MESSAGES_BATCH_BYTES = 4 * 1024**2
 
 
 def _now() -> datetime:
@@ -208,12 +211,17 @@ def sync_messages(
     *,
     batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
     batch_messages: int = 5_000,
+    batch_bytes: int = MESSAGES_BATCH_BYTES,
 ) -> MessagesResult:
-    """GET every stale conversation concurrently and write its messages with its marker."""
+    """GET every stale conversation concurrently and write its messages with its marker.
+
+    A batch closes at whichever comes first: conversations, parts or bytes of bodies, so
+    conversations with large bodies cannot make a batch (and the writer queue) balloon.
+    """
     with transaction(database, log) as conn:
         stale = stale_conversation_ids(conn, start, end)
-    result = MessagesResult(stale=len(stale))
-    progress = Progress(log, "conversations retrieved", len(stale))
+    result = MessagesResult(stale=stale.len())
+    progress = Progress(log, "conversations retrieved", stale.len())
     batch = _Batch()
 
     def write(ready: _Batch) -> None:
@@ -223,7 +231,7 @@ def sync_messages(
         WriteSession(database, log) as session,
         BackgroundWriter(write, on_idle=session.release) as writer,
     ):
-        for conversation_id, payload in client.get_conversations(stale):
+        for conversation_id, payload in client.get_conversations(_python_ids(stale)):
             progress.advance()
             if payload is None:
                 batch.gone.append(conversation_id)
@@ -232,8 +240,14 @@ def sync_messages(
                 result.unusable.append(conversation_id)
             else:
                 batch.found.append(payload)
-                batch.parts += _part_count(payload)
-            if batch.size >= batch_conversations or batch.parts >= batch_messages:
+                parts, size = _weigh(payload)
+                batch.parts += parts
+                batch.bytes += size
+            if (
+                batch.size >= batch_conversations
+                or batch.parts >= batch_messages
+                or batch.bytes >= batch_bytes
+            ):
                 writer.submit(batch)
                 batch = _Batch()
         if batch.size:
@@ -248,15 +262,30 @@ class _Batch:
     found: list[dict[str, Any]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     parts: int = 0
+    bytes: int = 0
 
     @property
     def size(self) -> int:
         return len(self.found) + len(self.gone)
 
 
-def _part_count(conversation: dict[str, Any]) -> int:
+def _python_ids(ids: pl.Series, chunk: int = 10_000) -> Iterator[str]:
+    """The column's ids as Python strings, a chunk at a time."""
+    for offset in range(0, ids.len(), chunk):
+        yield from ids.slice(offset, chunk).to_list()
+
+
+def _weigh(conversation: dict[str, Any]) -> tuple[int, int]:
+    """(parts, characters of part bodies): what a conversation adds to a batch."""
     parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
-    return len(parts) if isinstance(parts, list) else 0
+    if not isinstance(parts, list):
+        return 0, 0
+    size = sum(
+        len(body)
+        for part in parts
+        if isinstance(part, dict) and isinstance(body := part.get("body"), str)
+    )
+    return len(parts), size
 
 
 def _write_batch(

@@ -14,6 +14,7 @@ import polars as pl
 
 from intercom_assets.client import codec
 from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, UTC_TS
+from intercom_assets.sync.privacy import Privacy
 
 CONVERSATION_SCHEMA: dict[str, pl.DataType] = CONVERSATIONS.frame_schema()
 MESSAGE_SCHEMA: dict[str, pl.DataType] = MESSAGES.frame_schema()
@@ -149,8 +150,11 @@ def conversation_versions(
     return frame.with_columns(pl.from_epoch("updated_at", "s").dt.replace_time_zone("UTC"))
 
 
-def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+def conversations_frame(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
     """One row per usable conversation; `conversation_parts` is left out of `raw`."""
+    conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []
@@ -216,8 +220,11 @@ def _message_values(
     }
 
 
-def messages_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+def messages_frame(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
     """The opening message (`part_type='source'`) plus every part of each retrieved conversation."""
+    conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in MESSAGE_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []

@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.resources import IntercomResource, missing_token_message
 from intercom_assets.mirror.spec import ConfigError
 from intercom_assets_tests.support import FIXED_NOW
 
@@ -39,7 +39,7 @@ def test_unknown_region_is_a_one_line_error() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"concurrency": 0}, "Intercom setting concurrency=0 must be at least 1."),
+        ({"max_concurrency": 0}, "Intercom setting max_concurrency=0 must be at least 1."),
         (
             {"max_requests_per_minute": 0},
             "Intercom setting max_requests_per_minute=0 must be at least 1.",
@@ -50,13 +50,13 @@ def test_unknown_region_is_a_one_line_error() -> None:
             {"base_url": "localhost:8000"},
             "INTERCOM_BASE_URL='localhost:8000' must start with http:// or https://.",
         ),
-        (
-            {"access_token": " "},
-            "INTERCOM_ACCESS_TOKEN is empty; paste your Intercom access token.",
-        ),
+        ({"access_token": " "}, missing_token_message()),
     ],
 )
-def test_invalid_settings_are_one_line_errors(settings: dict, message: str) -> None:
+def test_invalid_settings_are_one_line_errors(
+    settings: dict, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
     resource = IntercomResource(**{"access_token": "t", **settings})
     with pytest.raises(ConfigError) as e:
         resource.resolved_base_url()
@@ -74,10 +74,10 @@ def test_repr_and_str_hide_the_token() -> None:
 
 def test_get_client_carries_the_settings() -> None:
     resource = IntercomResource(
-        access_token=SECRET, base_url="http://127.0.0.1:9", concurrency=3, api_version="2.15"
+        access_token=SECRET, base_url="http://127.0.0.1:9", max_concurrency=3, api_version="2.15"
     )
     with resource.get_client() as client:
-        assert (client.base_url, client.api_version, client.concurrency) == (
+        assert (client.base_url, client.api_version, client.max_concurrency) == (
             "http://127.0.0.1:9",
             "2.15",
             3,
