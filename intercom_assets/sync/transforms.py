@@ -153,12 +153,17 @@ def conversation_versions(
 def conversations_frame(
     conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
 ) -> Transformed:
-    """One row per usable conversation; `conversation_parts` is left out of `raw`."""
+    """One row per usable conversation; `conversation_parts` is left out of `raw`.
+
+    The digest is of the payload as Intercom sent it (before any privacy scrubbing), so it
+    compares with `conversation_versions` of the next search.
+    """
+    digests = [payload_digest(c) if isinstance(c, dict) else None for c in conversations]
     conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []
-    for conv in conversations:
+    for conv, digest in zip(conversations, digests, strict=True):
         conv_id = _text(conv.get("id")) if isinstance(conv, dict) else None
         created, updated = _epoch(conv.get("created_at")), _epoch(conv.get("updated_at"))
         if conv_id is None or created is None:
@@ -190,7 +195,7 @@ def conversations_frame(
             "snoozed_until": _epoch(conv.get("snoozed_until")),
             "parts_reported": _parts_reported(conv),
             "raw": codec.dumps(_without_parts(conv)),
-            "payload_digest": payload_digest(conv),
+            "payload_digest": digest,
         }
         for name in columns:
             rows[name].append(values[name])

@@ -94,14 +94,14 @@ def test_messages_read_from_an_older_version_leave_the_conversation_stale(db: st
         upsert_conversations(conn, conversations_frame([conversation(updated_at=NEW)], T0).frame)
     write(db, conversation(updated_at=OLD))
     with transaction(db, LOG) as conn:
-        assert stale_conversation_ids(conn, *DAY) == ["503"]
+        assert stale_conversation_ids(conn, *DAY).to_list() == ["503"]
     assert rows(
         db,
         "SELECT epoch(updated_at)::BIGINT, messages_synced_updated_at FROM intercom.conversations",
     ) == [(NEW, None)]
     write(db, redacted(conversation(updated_at=NEW), 1, NEW))
     with transaction(db, LOG) as conn:
-        assert stale_conversation_ids(conn, *DAY) == []
+        assert stale_conversation_ids(conn, *DAY).to_list() == []
     assert rows(db, "SELECT id, redacted FROM intercom.messages ORDER BY id") == [
         ("503-p0", False),
         ("503-p1", True),

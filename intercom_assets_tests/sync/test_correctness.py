@@ -143,3 +143,17 @@ def test_a_conversation_that_reappears_is_restored_and_its_deletion_record_clear
     assert emulator.requests["get"] == len(ghosts)
     assert query(sync_resources, "SELECT count(*) FROM intercom.deleted_conversations") == [(0,)]
     assert differences(emulator, sync_resources["duckdb"].database) == []
+
+
+def test_with_privacy_scrubbing_an_unchanged_refresh_still_rewrites_nothing(
+    emulator, sync_resources, monkeypatch
+):
+    """The digest is of the payload as received, so scrubbing cannot make every row differ."""
+    monkeypatch.setenv("INTERCOM_PRIVACY", "drop_personal")
+    sync(sync_resources)
+    emulator.reset_counters()
+
+    conversations = metadata(sync(sync_resources), "conversations")
+
+    assert (conversations["conversations_new"], conversations["conversations_changed"]) == (0, 0)
+    assert dict(emulator.requests) == {"search": 3}
