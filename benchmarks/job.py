@@ -8,6 +8,7 @@ line. The INTERCOM_* environment must be set before this module runs the job, be
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -94,22 +95,20 @@ def run_sync_job(
 ) -> JobOutcome:
     """One single-run backfill of [first_day, last_day], as the UI's backfill dialog launches it.
 
-    `max_concurrency` overrides IntercomResource.max_concurrency (default: the production value).
+    `max_concurrency` sets INTERCOM_MAX_CONCURRENCY (default: the production value); like
+    every INTERCOM_* variable it counts only before the definitions are first imported.
     """
+    if max_concurrency is not None:
+        os.environ["INTERCOM_MAX_CONCURRENCY"] = str(max_concurrency)
     from intercom_assets.definitions import defs
 
     job = defs.resolve_job_def("intercom_sync_job")
-    resources: dict[str, Any] = {}
-    if max_concurrency is not None:
-        intercom = defs.resources["intercom"]
-        resources["intercom"] = intercom.model_copy(update={"max_concurrency": max_concurrency})
     started, rss = time.monotonic(), RssSampler()
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             tags={RANGE_START: first_day, RANGE_END: last_day},
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            resources=resources or None,
             raise_on_error=False,
         )
         rss.stop()

@@ -67,6 +67,9 @@ def run_dev(
         "INTERCOM_START_DATE": first_day,
         "INTERCOM_SENSOR_INTERVAL_SECONDS": str(sensor_interval),
         "INTERCOM_DUCKDB_PATH": os.environ.get("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path),
+        # `dagster dev -w` (any directory, no project needed) is what `dg dev` runs; its
+        # "use dg dev" notice would only confuse here.
+        "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded",
     }
     emulator.start()
     activity = f", {activity_per_minute:g} changes/min" if activity_per_minute else ""

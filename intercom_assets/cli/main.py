@@ -58,6 +58,26 @@ def _dev(args: argparse.Namespace) -> int:
     )
 
 
+def _resync(args: argparse.Namespace) -> int:
+    """Launch `intercom_resync_job` for the ids as a real run on this DAGSTER_HOME."""
+    import dagster as dg
+
+    from intercom_assets.cli.demo import prepare_home
+    from intercom_assets.cli.launch import launch_and_wait
+
+    prepare_home()
+    config = {"conversation_ids": args.conversation_ids}
+    with dg.DagsterInstance.get() as instance:
+        run = launch_and_wait(
+            instance,
+            "intercom_resync_job",
+            run_config={"ops": {"intercom_resync_conversations": {"config": config}}},
+        )
+    ok = run.status == dg.DagsterRunStatus.SUCCESS
+    print(f"Re-sync {'succeeded' if ok else 'FAILED'} (run {run.run_id})")
+    return 0 if ok else 1
+
+
 def _query(args: argparse.Namespace) -> int:
     """Run one read-only query on a short connection: the supported way to read during syncs."""
     import logging
@@ -122,10 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--conversations-per-day", type=int, default=50)
     dev.add_argument("--days", type=int, default=30, help="history length on first use")
     dev.add_argument("--large-conversations", type=int, default=2, help="with > 500 parts")
+    resync = commands.add_parser(
+        "resync", help="fetch the given conversation ids again (runs intercom_resync_job)"
+    )
+    resync.add_argument("conversation_ids", nargs="+", metavar="ID")
     query = commands.add_parser("query", help="run a read-only SQL query on the mirror")
     query.add_argument("sql", help="e.g. SELECT count(*) FROM intercom.messages")
     args = parser.parse_args(argv)
-    handlers = {"test-connection": _test_connection, "demo": _demo, "dev": _dev, "query": _query}
+    handlers = {
+        "test-connection": _test_connection,
+        "demo": _demo,
+        "dev": _dev,
+        "resync": _resync,
+        "query": _query,
+    }
     handler = handlers[args.command]
     try:
         return handler(args)

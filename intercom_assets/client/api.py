@@ -177,9 +177,11 @@ class IntercomClient:
         windows: Sequence[tuple[int, int]],
         *,
         extra_filters: list[dict[str, Any]] | None = None,
+        on_total: Callable[[int], None] | None = None,
     ) -> Iterator[list[Conversation]]:
         """`search_window` for many windows at once, as many in parallel as the concurrency
-        controller allows.
+        controller allows. `on_total` gets each requested window's `total_count` as its first
+        page arrives (progress lines; called from the search threads).
 
         Overlapping windows are clipped first, so each id is in one window (a field like
         `created_at` never changes) and is yielded once. A window whose first page shows
@@ -193,6 +195,7 @@ class IntercomClient:
         todo: deque[_Window] = deque(_Window(start, end) for start, end in _disjoint(windows))
         if not todo:
             return
+        requested = {id(window) for window in todo}  # not the sub-windows of a split
         pages: queue.Queue[object] = queue.Queue(maxsize=4)
         stop = threading.Event()  # the consumer went away or raised
         failed = threading.Event()  # a window failed: start no further windows
@@ -205,6 +208,8 @@ class IntercomClient:
                 query = window_query(field, window.start, window.end, extra_filters)
                 first = True
                 for page, size, total in self._held_pages(query, sort=ascending(field)):
+                    if first and on_total is not None and id(window) in requested and total:
+                        on_total(total)
                     parts = _split(window, field, page, total) if first else []
                     first = False
                     if not _put(pages, (recent.unseen(page), size), stop):

@@ -17,7 +17,11 @@ import dagster as dg
 from intercom_assets.client import IntercomClient
 from intercom_assets.client.api import DELETED_PER_PAGE
 from intercom_assets.mirror.jobs import MirrorJobs
-from intercom_assets.mirror.resources import IntercomResource, intercom_resource
+from intercom_assets.mirror.resources import (
+    IntercomResource,
+    intercom_resource,
+    missing_token_message,
+)
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.cursor import Position, UpdatesCursor
 from intercom_assets.mirror.updates.run_requests import Change, deletions_request, sync_requests
@@ -160,6 +164,8 @@ def evaluate_tick(
 ) -> dg.SensorResult:
     """One tick: read a bounded slice of updates and deletions, request runs for them."""
     intercom = intercom_resource(context, spec)
+    if not intercom.token():  # one line naming the variable, not a tick traceback
+        return dg.SensorResult(skip_reason=missing_token_message(intercom.access_token_env))
     with intercom.get_client(logger=context.log) as client:
         if context.cursor is None:
             return _first_tick(client, intercom, limits, spec)

@@ -125,7 +125,10 @@ def sync_conversations(
     seen: set[str] = set()
     progress = Progress(log, "conversations searched", None)
     pages = client.search_windows(
-        "created_at", window.day_windows(), extra_filters=window.update_filters()
+        "created_at",
+        window.day_windows(),
+        extra_filters=window.update_filters(),
+        on_total=progress.add_total,
     )
 
     def write(batch: list[dict[str, Any]]) -> None:
@@ -153,6 +156,12 @@ def sync_conversations(
     result.seen = len(seen)
     if window.is_full and not result.rejected:
         result.deleted = _remove_vanished(client, database, window, seen, log)
+    log.info(
+        progress.summary(
+            f"{result.seen} seen ({result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged, {result.deleted} deleted)"
+        )
+    )
     return result
 
 
@@ -231,6 +240,13 @@ def sync_messages(
                 batch = _Batch()
         if batch.size:
             writer.submit(batch)
+    log.info(
+        progress.summary(
+            f"{result.conversations_synced} of {result.stale} stale conversations synced, "
+            f"{result.messages_written} messages written, {result.not_found} gone, "
+            f"{len(result.unusable)} skipped"
+        )
+    )
     return result
 
 

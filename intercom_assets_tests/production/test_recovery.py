@@ -19,6 +19,7 @@ from intercom_assets_tests.production.operations import (
     launch_backfill,
     launch_sync_run,
     run,
+    run_times,
     run_worker_pid,
     runs,
     slow_emulator,
@@ -105,7 +106,17 @@ def test_daemon_killed_mid_backfill_resumes_it_after_restart(
     assert differences(live_emulator, mirror_path) == []
 
 
-def test_run_queue_holds_a_second_reconcile_until_the_first_ends(
+def _peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    """The most runs that were executing at one moment."""
+    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    peak = current = 0
+    for _, step in edges:  # an end sorts before a start at the same instant
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def test_run_queue_holds_a_second_reconcile_and_at_most_three_runs(
     deployment: Deployment, cluster: Cluster, live_emulator: Emulator, mirror_path: Path
 ) -> None:
     sync_exactly(deployment, live_emulator, mirror_path)
@@ -115,6 +126,7 @@ def test_run_queue_holds_a_second_reconcile_until_the_first_ends(
     with slow_emulator(live_emulator, 2_000):
         one = launch_sync_run(deployment, first, last, tags=reconcile)
         two = launch_sync_run(deployment, first, last, tags=reconcile)
+        others = [launch_sync_run(deployment, first, last) for _ in range(3)]
         wait_for_status(deployment, one, "STARTED")
         waited = 0
         while True:
@@ -125,11 +137,12 @@ def test_run_queue_holds_a_second_reconcile_until_the_first_ends(
             waited += 1
             time.sleep(0.5)
     assert waited >= 3  # several dequeue passes (1 s apart here) held it back
-    assert wait_for_run(deployment, one) == "SUCCESS"
-    assert wait_for_run(deployment, two) == "SUCCESS"
-    ((first_end,),) = cluster.query("SELECT end_time FROM runs WHERE run_id = %s", (one,))
-    ((second_start,),) = cluster.query("SELECT start_time FROM runs WHERE run_id = %s", (two,))
-    assert second_start >= first_end
+    everything = [one, two, *others]
+    assert [wait_for_run(deployment, run_id) for run_id in everything] == ["SUCCESS"] * 5
+    times = {run_id: run_times(cluster, run_id) for run_id in everything}
+    assert times[two][0] >= times[one][1]
+    # Five runs launched at once: max_concurrent_runs (3) was reached and never exceeded.
+    assert _peak_overlap(list(times.values())) == 3
     assert differences(live_emulator, mirror_path) == []
 
 
