@@ -15,16 +15,17 @@ import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.storage import (
+    SeenIds,
     WriteSession,
     created_days,
     current_conversation_ids,
     days_of,
     remove_conversations,
+    retrying,
     stale_conversation_ids,
-    stored_conversation_ids,
     stored_ids_among,
+    stored_versions,
     transaction,
-    unchanged_conversation_ids,
     upsert_conversations,
     write_messages,
 )
@@ -131,12 +132,14 @@ def sync_conversations(
 ) -> ConversationsResult:
     """Search the window and upsert conversations; a full refresh also applies deletions.
 
-    A day whose search fails for good is recorded in `days.failed` and the other days go on;
-    deletion detection skips failed days and days holding a rejected record.
+    A row is rewritten only when search shows a newer `updated_at` or, at the same
+    `updated_at`, another payload digest (a change Intercom made without moving it); an older
+    version than the stored one (search-index lag) is ignored. A day whose search fails for
+    good is recorded in `days.failed` and the other days go on; deletion detection skips
+    failed days and days holding a rejected record.
     """
     result = ConversationsResult(days=days or DayLedger())
     ledger = result.days
-    seen: set[str] = set()
     progress = Progress(log, "conversations searched", None)
 
     def window_failed(day_window: tuple[int, int], error: IntercomError) -> None:
@@ -162,10 +165,18 @@ def sync_conversations(
 
     def write(batch: list[dict[str, Any]]) -> None:
         versions = conversation_versions(batch)
-        with session.transaction() as conn:
-            unchanged = unchanged_conversation_ids(conn, versions)
-            transformed = conversations_frame(_without(batch, unchanged), _now())
-            changes = upsert_conversations(conn, transformed.frame)
+
+        def attempt() -> tuple[int, Any, Any]:
+            with session.transaction() as conn:
+                current, older = stored_versions(conn, versions)
+                transformed = conversations_frame(_without(batch, current | older), _now())
+                return (
+                    len(current | older),
+                    transformed,
+                    upsert_conversations(conn, transformed.frame),
+                )
+
+        skipped, transformed, changes = retrying(attempt, log)
         for day, (new, changed) in changes.by_day.items():
             ledger.add(day, new=new, changed=changed)
         created = _created_days(batch)
@@ -173,24 +184,25 @@ def sync_conversations(
             cid = str(rejected.id)
             ledger.reject(created.get(cid) or window_days.get(cid))
         result.rejected.extend(transformed.rejected)
-        seen.update(versions["id"].to_list())
+        seen.add(versions["id"])
         result.new += changes.new
         result.changed += changes.changed
-        result.unchanged += len(unchanged)
+        result.unchanged += skipped + changes.unchanged
         if versions.height:
             newest = int(versions["updated_at"].max().timestamp())
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
 
-    with (
-        WriteSession(database, log) as session,
-        BackgroundWriter(write, on_idle=session.release) as writer,
-    ):
-        for batch in _batched(pages(), batch_size):
-            writer.submit(batch)
-            progress.advance(len(batch))
-    result.seen = len(seen)
-    if window.is_full:
-        result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
+    with SeenIds(temp_directory=_spill_directory(database)) as seen:
+        with (
+            WriteSession(database, log) as session,
+            BackgroundWriter(write, on_idle=session.release) as writer,
+        ):
+            for batch in _batched(pages(), batch_size):
+                writer.submit(batch)
+                progress.advance(len(batch))
+        result.seen = seen.count()
+        if window.is_full:
+            result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
     log.info(
         progress.summary(
             f"{result.seen} seen ({result.new} new, {result.changed} changed, "
@@ -207,6 +219,10 @@ def _created_days(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
     }
 
 
+def _spill_directory(database: str) -> str | None:
+    return None if database.startswith("md:") or database == ":memory:" else f"{database}.tmp"
+
+
 def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
     """The conversations whose id is not in `ids` (records without an id are kept)."""
     kept = []
@@ -221,13 +237,15 @@ def _remove_vanished(
     client: IntercomClient,
     database: str,
     window: SyncWindow,
-    seen: set[str],
+    seen: SeenIds,
     ledger: DayLedger,
     log: logging.Logger,
 ) -> int:
     """Stored ids the complete search no longer returns are removed only once a GET 404s.
 
-    Only days whose search completed without a rejected record count as complete.
+    The set difference runs in DuckDB (stored ids of the window anti-joined with the staged
+    seen ids), so memory does not grow with the history. Only days whose search completed
+    without a rejected record count as complete.
     """
     if ledger.deletion_unsafe is None:
         log.warning("A rejected record has no usable creation day: deletions are not detected.")
@@ -235,9 +253,11 @@ def _remove_vanished(
     skipped = sorted({*ledger.deletion_unsafe, *ledger.failed})
     if skipped:
         log.warning("Deletion detection skipped for %s (incomplete search).", ", ".join(skipped))
-    with transaction(database, log) as conn:
-        stored = stored_conversation_ids(conn, window.start, window.end, skip_days=skipped)
-    missing = sorted(stored - seen)
+    missing = seen.missing(database, window.start, window.end, log)
+    if skipped and missing:
+        with transaction(database, log) as conn:
+            day = created_days(conn, list(missing))
+        missing = [cid for cid in missing if day.get(cid) not in skipped]
     gone = [cid for cid, conv in client.get_conversations(missing) if conv is None]
     if gone:
         log.info("Removing %d conversations deleted in Intercom: %s", len(gone), gone[:20])
@@ -407,53 +427,91 @@ def _write_batch(
     """Messages and markers of a batch; conversation rows only where `updated_at` moved.
 
     The conversations step usually stored the same version seconds earlier, so transforming
-    its row again from the GET payload would be wasted work. With `count_rows` (no
-    conversations step ran) rows are counted as new or changed per day, and conversations
-    already stored at this version with their messages are skipped.
+    its row again from the GET payload would be wasted work. A GET older than the stored row
+    (a lagging replica) writes nothing: the conversation stays stale and a later run
+    fetches it again. Decided and written in one transaction, so a concurrent writer cannot
+    slip a newer version in between (a conflict retries the whole batch). With `count_rows`
+    (no conversations step ran: a sensor run) rows are counted as new or changed per day, and
+    conversations already stored at this version with their messages are skipped.
     """
-    found, gone, synced_at = batch.found, batch.gone, _now()
-    ledger = result.days
-    versions = conversation_versions(found)
-    with session.transaction() as conn:
-        if count_rows:
-            current = current_conversation_ids(conn, versions)
-            found = [c for c in found if str(c.get("id")) not in current]
-            versions = versions.filter(~pl.col("id").is_in(list(current)))
-            stored = stored_ids_among(conn, versions["id"].to_list())
-        unchanged = unchanged_conversation_ids(conn, versions)
-    created = _created_days(found)
-    conversations = conversations_frame(_without(found, unchanged), synced_at)
-    usable = unchanged | set(conversations.frame["id"].to_list())
-    messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
-    markers = pl.concat(
-        [
-            versions.filter(pl.col("id").is_in(list(unchanged))),
-            conversations.frame.select(versions.columns),
-        ]
-    )
+    gone, synced_at = batch.gone, _now()
+    all_versions = conversation_versions(batch.found, digests=False)
+
+    def attempt() -> tuple[Any, Any, Any, set[str], set[str], dict[str, int]]:
+        found, versions, stored = batch.found, all_versions, set()
+        with session.transaction() as conn:
+            if count_rows:
+                done = current_conversation_ids(conn, versions)
+                found = [c for c in found if str(c.get("id")) not in done]
+                versions = versions.filter(~pl.col("id").is_in(list(done)))
+                stored = stored_ids_among(conn, versions["id"].to_list())
+            current, older = stored_versions(conn, versions)
+            conversations = conversations_frame(_without(found, current | older), synced_at)
+            usable = current | set(conversations.frame["id"].to_list())
+            messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
+            markers = pl.concat(
+                [
+                    versions.filter(pl.col("id").is_in(list(current))),
+                    conversations.frame.select(versions.columns),
+                ]
+            )
+            deleted = days_of(conn, gone) if gone else {}
+            if gone:
+                remove_conversations(conn, gone, synced_at, "404")
+            write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
+            return conversations, messages, markers, older, stored, deleted
+
+    conversations, messages, markers, older, stored, deleted = retrying(attempt, log)
+    if older:
+        log.info(
+            "%d conversations came back older than stored (a lagging replica?); they stay "
+            "stale for the next run: %s",
+            len(older),
+            sorted(older)[:20],
+        )
     for rejected in conversations.rejected + messages.rejected:
         log.warning("Unusable %s %s: %s", rejected.kind, rejected.id, rejected.reason)
     result.rejected.extend(conversations.rejected + messages.rejected)
-    with session.transaction() as conn:
-        if gone:
-            for day, count in days_of(conn, gone).items():
-                ledger.add(day, deleted=count)
-            remove_conversations(conn, gone, synced_at, "404")
-        write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
-    if count_rows:
-        for cid in conversations.frame["id"].to_list():
-            if (day := created.get(cid)) is not None:
-                ledger.add(day, **({"changed": 1} if cid in stored else {"new": 1}))
-    for cid in markers["id"].to_list():
-        if (day := created.get(cid)) is not None:
-            ledger.add(day, messages_synced=1)
-    if messages.frame.height:
-        for cid, count in messages.frame.group_by("conversation_id").len().iter_rows():
-            if (day := created.get(cid)) is not None:
-                ledger.add(day, messages_written=count)
+    _tally(
+        result.days,
+        batch.found,
+        conversations.frame,
+        markers,
+        messages.frame,
+        stored,
+        deleted,
+        count_rows,
+    )
     if markers.height:
         newest = int(markers["updated_at"].max().timestamp())
         result.newest_updated_at = max(result.newest_updated_at or 0, newest)
     result.not_found += len(gone)
     result.conversations_synced += markers.height
     result.messages_written += messages.frame.height
+
+
+def _tally(
+    ledger: DayLedger,
+    found: list[dict[str, Any]],
+    rows: pl.DataFrame,
+    markers: pl.DataFrame,
+    messages: pl.DataFrame,
+    stored: set[str],
+    deleted: dict[str, int],
+    count_rows: bool,
+) -> None:
+    """What one messages batch changed, on each conversation's created day."""
+    created = _created_days(found)
+    for day, count in deleted.items():
+        ledger.add(day, deleted=count)
+    if count_rows:
+        for cid in rows["id"].to_list():
+            if (day := created.get(cid)) is not None:
+                ledger.add(day, **({"changed": 1} if cid in stored else {"new": 1}))
+    for cid in markers["id"].to_list():
+        if (day := created.get(cid)) is not None:
+            ledger.add(day, messages_synced=1)
+    if messages.height:
+        for cid, count in messages.group_by("conversation_id").len().iter_rows():
+            if (day := created.get(cid)) is not None:
+                ledger.add(day, messages_written=count)
