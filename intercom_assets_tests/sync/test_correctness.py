@@ -41,7 +41,8 @@ def test_a_full_refresh_applies_changes_that_kept_updated_at_at_no_extra_cost(
 
     result = sync(sync_resources)
 
-    assert dict(emulator.requests) == {"search": 3}  # one page per day, as a no-op re-run
+    # One page per day, as a no-op re-run, plus the run's watermark search.
+    assert dict(emulator.requests) == {"search": 4}
     conversations = run_metadata(result)
     assert (conversations["conversations_new"], conversations["conversations_changed"]) == (0, 2)
     assert conversations["conversations_unchanged"] == len(emulator.conversation_ids()) - 2
@@ -55,7 +56,7 @@ def test_a_full_refresh_applies_changes_that_kept_updated_at_at_no_extra_cost(
     assert differences(emulator, sync_resources["duckdb"].database) == []
     emulator.reset_counters()
     rerun = run_metadata(sync(sync_resources))
-    assert (rerun["conversations_changed"], dict(emulator.requests)) == (0, {"search": 3})
+    assert (rerun["conversations_changed"], dict(emulator.requests)) == (0, {"search": 4})
 
 
 def test_a_redaction_survives_a_stale_replica_read(emulator, sync_resources):
@@ -156,4 +157,4 @@ def test_with_privacy_scrubbing_an_unchanged_refresh_still_rewrites_nothing(
     conversations = run_metadata(sync(sync_resources))
 
     assert (conversations["conversations_new"], conversations["conversations_changed"]) == (0, 0)
-    assert dict(emulator.requests) == {"search": 3}
+    assert dict(emulator.requests) == {"search": 4}  # a page per day + the watermark
