@@ -5,6 +5,7 @@ from intercom_assets.storage.connection import (
     connect,
     prepare_database,
     reader,
+    retrying,
     transaction,
 )
 from intercom_assets.storage.reads import (
@@ -13,13 +14,15 @@ from intercom_assets.storage.reads import (
     preview_markdown,
     stale_conversation_ids,
     stored_conversation_ids,
-    unchanged_conversation_ids,
+    stored_versions,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
+from intercom_assets.storage.seen import SeenIds
 from intercom_assets.storage.writes import (
     ConversationChanges,
     remove_conversations,
     upsert_conversations,
+    upsert_messages,
     write_messages,
 )
 
@@ -27,6 +30,7 @@ __all__ = [
     "PART_LIMIT",
     "SCHEMA",
     "ConversationChanges",
+    "SeenIds",
     "WriteSession",
     "connect",
     "ensure_schema",
@@ -35,10 +39,12 @@ __all__ = [
     "preview_markdown",
     "reader",
     "remove_conversations",
+    "retrying",
     "stale_conversation_ids",
     "stored_conversation_ids",
+    "stored_versions",
     "transaction",
-    "unchanged_conversation_ids",
     "upsert_conversations",
+    "upsert_messages",
     "write_messages",
 ]

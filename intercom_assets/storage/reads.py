@@ -57,17 +57,30 @@ def part_shortfalls(
     ).fetchall()
 
 
-def unchanged_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame) -> set[str]:
-    """Ids in `versions` (id, updated_at) stored with exactly that updated_at."""
+def stored_versions(
+    conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame
+) -> tuple[set[str], set[str]]:
+    """(current, older): ids of `versions` the mirror already holds, and ids it holds newer.
+
+    `versions` has (id, updated_at) and optionally payload_digest; current means stored with
+    that `updated_at` (and, when given, that digest). Neither needs writing, and an older
+    payload must not be written at all.
+    """
+    same_digest = (
+        " AND c.payload_digest IS NOT DISTINCT FROM v.payload_digest"
+        if "payload_digest" in versions.columns
+        else ""
+    )
     conn.register("incoming_versions", versions)
     try:
         rows = conn.execute(
-            "SELECT v.id FROM incoming_versions v JOIN intercom.conversations c"
-            " ON c.id = v.id AND c.updated_at = v.updated_at"
+            "SELECT v.id, c.updated_at > v.updated_at FROM incoming_versions v"
+            " JOIN intercom.conversations c ON c.id = v.id"
+            f" WHERE c.updated_at > v.updated_at OR (c.updated_at = v.updated_at{same_digest})"
         ).fetchall()
     finally:
         conn.unregister("incoming_versions")
-    return {row[0] for row in rows}
+    return {cid for cid, older in rows if not older}, {cid for cid, older in rows if older}
 
 
 def stored_conversation_ids(

@@ -15,12 +15,13 @@ import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.storage import (
+    SeenIds,
     WriteSession,
     remove_conversations,
+    retrying,
     stale_conversation_ids,
-    stored_conversation_ids,
+    stored_versions,
     transaction,
-    unchanged_conversation_ids,
     upsert_conversations,
     write_messages,
 )
@@ -120,9 +121,13 @@ def sync_conversations(
     *,
     batch_size: int = 500,
 ) -> ConversationsResult:
-    """Search the window and upsert conversations; a full refresh also applies deletions."""
+    """Search the window and upsert conversations; a full refresh also applies deletions.
+
+    A row is rewritten only when search shows a newer `updated_at` or, at the same
+    `updated_at`, another payload digest (a change Intercom made without moving it); an older
+    version than the stored one (search-index lag) is ignored.
+    """
     result = ConversationsResult()
-    seen: set[str] = set()
     progress = Progress(log, "conversations searched", None)
     pages = client.search_windows(
         "created_at",
@@ -133,29 +138,38 @@ def sync_conversations(
 
     def write(batch: list[dict[str, Any]]) -> None:
         versions = conversation_versions(batch)
-        with session.transaction() as conn:
-            unchanged = unchanged_conversation_ids(conn, versions)
-            transformed = conversations_frame(_without(batch, unchanged), _now())
-            changes = upsert_conversations(conn, transformed.frame)
+
+        def attempt() -> tuple[int, Any, Any]:
+            with session.transaction() as conn:
+                current, older = stored_versions(conn, versions)
+                transformed = conversations_frame(_without(batch, current | older), _now())
+                return (
+                    len(current | older),
+                    transformed,
+                    upsert_conversations(conn, transformed.frame),
+                )
+
+        skipped, transformed, changes = retrying(attempt, log)
         result.rejected.extend(transformed.rejected)
-        seen.update(versions["id"].to_list())
+        seen.add(versions["id"])
         result.new += changes.new
         result.changed += changes.changed
-        result.unchanged += len(unchanged)
+        result.unchanged += skipped + changes.unchanged
         if versions.height:
             newest = int(versions["updated_at"].max().timestamp())
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
 
-    with (
-        WriteSession(database, log) as session,
-        BackgroundWriter(write, on_idle=session.release) as writer,
-    ):
-        for batch in _batched(pages, batch_size):
-            writer.submit(batch)
-            progress.advance(len(batch))
-    result.seen = len(seen)
-    if window.is_full and not result.rejected:
-        result.deleted = _remove_vanished(client, database, window, seen, log)
+    with SeenIds(temp_directory=_spill_directory(database)) as seen:
+        with (
+            WriteSession(database, log) as session,
+            BackgroundWriter(write, on_idle=session.release) as writer,
+        ):
+            for batch in _batched(pages, batch_size):
+                writer.submit(batch)
+                progress.advance(len(batch))
+        result.seen = seen.count()
+        if window.is_full and not result.rejected:
+            result.deleted = _remove_vanished(client, database, window, seen, log)
     log.info(
         progress.summary(
             f"{result.seen} seen ({result.new} new, {result.changed} changed, "
@@ -163,6 +177,10 @@ def sync_conversations(
         )
     )
     return result
+
+
+def _spill_directory(database: str) -> str | None:
+    return None if database.startswith("md:") or database == ":memory:" else f"{database}.tmp"
 
 
 def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
@@ -176,11 +194,14 @@ def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[st
 
 
 def _remove_vanished(
-    client: IntercomClient, database: str, window: SyncWindow, seen: set[str], log: logging.Logger
+    client: IntercomClient, database: str, window: SyncWindow, seen: SeenIds, log: logging.Logger
 ) -> int:
-    """Stored ids the complete search no longer returns are removed only once a GET 404s."""
-    with transaction(database, log) as conn:
-        missing = sorted(stored_conversation_ids(conn, window.start, window.end) - seen)
+    """Stored ids the complete search no longer returns are removed only once a GET 404s.
+
+    The set difference runs in DuckDB (stored ids of the window anti-joined with the staged
+    seen ids), so memory does not grow with the history.
+    """
+    missing = seen.missing(database, window.start, window.end, log)
     gone = [cid for cid, conv in client.get_conversations(missing) if conv is None]
     if gone:
         log.info("Removing %d conversations deleted in Intercom: %s", len(gone), gone[:20])
@@ -289,28 +310,42 @@ def _write_batch(
     """Messages and markers of a batch; conversation rows only where `updated_at` moved.
 
     The conversations step usually stored the same version seconds earlier, so transforming
-    its row again from the GET payload would be wasted work.
+    its row again from the GET payload would be wasted work. A GET older than the stored row
+    (a lagging replica) writes nothing: the conversation stays stale and a later run
+    fetches it again. Decided and written in one transaction, so a concurrent writer cannot
+    slip a newer version in between (a conflict retries the whole batch).
     """
     found, gone, synced_at = batch.found, batch.gone, _now()
-    versions = conversation_versions(found)
-    with session.transaction() as conn:
-        unchanged = unchanged_conversation_ids(conn, versions)
-    conversations = conversations_frame(_without(found, unchanged), synced_at)
-    usable = unchanged | set(conversations.frame["id"].to_list())
-    messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
-    markers = pl.concat(
-        [
-            versions.filter(pl.col("id").is_in(list(unchanged))),
-            conversations.frame.select(versions.columns),
-        ]
-    )
+    versions = conversation_versions(found, digests=False)
+
+    def attempt() -> tuple[Any, Any, Any, set[str]]:
+        with session.transaction() as conn:
+            current, older = stored_versions(conn, versions)
+            conversations = conversations_frame(_without(found, current | older), synced_at)
+            usable = current | set(conversations.frame["id"].to_list())
+            messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
+            markers = pl.concat(
+                [
+                    versions.filter(pl.col("id").is_in(list(current))),
+                    conversations.frame.select(versions.columns),
+                ]
+            )
+            if gone:
+                remove_conversations(conn, gone, synced_at, "404")
+            write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
+            return conversations, messages, markers, older
+
+    conversations, messages, markers, older = retrying(attempt, log)
+    if older:
+        log.info(
+            "%d conversations came back older than stored (a lagging replica?); they stay "
+            "stale for the next run: %s",
+            len(older),
+            sorted(older)[:20],
+        )
     for rejected in conversations.rejected + messages.rejected:
         log.warning("Unusable %s %s: %s", rejected.kind, rejected.id, rejected.reason)
     result.rejected.extend(conversations.rejected + messages.rejected)
-    with session.transaction() as conn:
-        if gone:
-            remove_conversations(conn, gone, synced_at, "404")
-        write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
     result.not_found += len(gone)
     result.conversations_synced += markers.height
     result.messages_written += messages.frame.height

@@ -111,4 +111,4 @@ def deployment(
         dagster.start()
         yield dagster
     finally:
-        dagster.stop()
+        assert dagster.stop() == [], "processes outlived the deployment"

@@ -143,9 +143,17 @@ class Deployment:
         self.wait_until_loaded(timeout)
         wait_for(self.daemon_healthy, "every daemon to report a heartbeat", timeout)
 
-    def stop(self) -> None:
+    def stop(self) -> list[int]:
+        """Stop every service; the pids of any process that outlived it (expected: none)."""
+        family = [proc for service in self.services for proc in service.family()]
         for service in reversed(self.services):
             service.stop()
+        alive = []
+        for proc in family:
+            with suppress(psutil.NoSuchProcess):
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(proc.pid)
+        return alive
 
     def is_serving(self) -> bool:
         self.webserver.check_alive()
