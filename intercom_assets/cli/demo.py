@@ -42,6 +42,16 @@ def _table_counts(database: str) -> dict[str, int]:
         }
 
 
+def _kpis(database: str) -> list[str]:
+    import logging
+
+    from intercom_assets.analytics.summary import kpi_lines
+    from intercom_assets.storage import reader
+
+    with reader(database, logging.getLogger("demo")) as conn:
+        return kpi_lines(conn)
+
+
 def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
     home = _prepare_home()
     database = os.environ.setdefault("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path)
@@ -86,6 +96,7 @@ def _print_summary(result, database: str, home: Path, elapsed: float, requests: 
         print(f"  {evaluation.asset_key.to_user_string()} / {evaluation.check_name}: {status}")
         if not evaluation.passed and evaluation.description:
             print(f"    {evaluation.description}")
+    print("\n".join(_kpis(database)))
     print(f"\nDuckDB file: {Path(database).resolve()}")
     print(
         "Query it (read-only, safe between a sync's batches):\n"

@@ -17,6 +17,7 @@ import yaml
 from intercom_assets.analytics import checks, metrics
 from intercom_assets.analytics.reference import reference_frame, replace_reference
 from intercom_assets.analytics.schema import TABLES, metric_names
+from intercom_assets.analytics.summary import kpi_lines
 from intercom_assets.storage import prepare_database, transaction, write_messages
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
 
@@ -245,3 +246,18 @@ def test_the_checks_pass_on_the_fixture_and_name_what_breaks(golden_database: st
         checks.Findings(1, [("c05", "time_to_first_response_minutes = -1.0")]),
         checks.Findings(1, [("2026-11-20", "stored 0, daily row 1")]),
     ]
+
+
+def test_the_demo_summary_prints_the_newest_days_and_top_closers(golden_database: str) -> None:
+    with transaction(golden_database, LOG) as conn:
+        metrics.refresh_window(conn, *WHOLE_HISTORY)
+        lines = kpi_lines(conn)
+    assert lines[2:] == [
+        "  2026-11-20      1       0                   -                     -         0       -          1",
+        "  2026-11-19      5       3                18.5                  17.5         1    3.33          1",
+        "  2026-11-18      8       7                10.0                  30.0         2     3.5          0",
+        "Admins who last closed the most (intercom.admin_metrics):",
+        "  Ana Díaz: 4 closed, first response median 5.0 min",
+        "  Ben Okafor: 3 closed, first response median 30.0 min",
+        "  Cy Tanaka: 1 closed, first response median 60.0 min",
+    ]  # fmt: skip
