@@ -23,14 +23,14 @@ def kpi_lines(conn: duckdb.DuckDBPyConnection, days: int = 3, admins: int = 3) -
     """The newest days' KPIs and the admins who closed the most conversations."""
     lines = [
         "Support KPIs (intercom.daily_support_metrics), newest days:",
-        "  day         convs  closed  1st-resp med (min)  last-close med (min)  reopened  rating"
-        "  truncated",
+        "  day         convs  closed  resp-med  close-med  reopened  rating  truncated"
+        "   (medians in minutes)",
     ]
     for day, convs, closed, response, close, reopened, rating, truncated in conn.execute(
         _DAYS, [days]
     ).fetchall():
         lines.append(
-            f"  {day}  {convs:>5}  {closed:>6}  {_value(response):>18}  {_value(close):>20}"
+            f"  {day}  {convs:>5}  {closed:>6}  {_value(response):>8}  {_value(close):>9}"
             f"  {reopened:>8}  {_value(rating):>6}  {truncated:>9}"
         )
     leaders = conn.execute(_ADMINS, [admins]).fetchall()

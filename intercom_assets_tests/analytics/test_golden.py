@@ -253,9 +253,9 @@ def test_the_demo_summary_prints_the_newest_days_and_top_closers(golden_database
         metrics.refresh_window(conn, *WHOLE_HISTORY)
         lines = kpi_lines(conn)
     assert lines[2:] == [
-        "  2026-11-20      1       0                   -                     -         0       -          1",
-        "  2026-11-19      5       3                18.5                  17.5         1    3.33          1",
-        "  2026-11-18      8       7                10.0                  30.0         2     3.5          0",
+        "  2026-11-20      1       0         -          -         0       -          1",
+        "  2026-11-19      5       3      18.5       17.5         1    3.33          1",
+        "  2026-11-18      8       7      10.0       30.0         2     3.5          0",
         "Admins who last closed the most (intercom.admin_metrics):",
         "  Ana Díaz: 4 closed, first response median 5.0 min",
         "  Ben Okafor: 3 closed, first response median 30.0 min",
