@@ -13,12 +13,12 @@ from intercom_assets.client import IntercomClient
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
 from intercom_assets.mirror.assets import build_sync_assets
-from intercom_assets.mirror.checks import build_data_checks, build_freshness_checks
+from intercom_assets.mirror.checks import build_freshness_checks
 from intercom_assets.mirror.jobs import build_jobs
 from intercom_assets.mirror.resources import IntercomResource
 from intercom_assets.mirror.sensor import TickLimits, build_updates_sensor
 from intercom_assets.mirror.spec import MirrorSpec
-from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
+from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG, RUN_KEY_TAG
 from intercom_assets.storage import PART_LIMIT, reader
 
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
@@ -162,21 +162,17 @@ def make_client(emu: Emulator, token: str | None = None, **overrides: object) ->
 
 DEFAULT_SPEC = MirrorSpec()  # the default workspace: the ★ names
 DEFAULT_LIMITS = TickLimits()
-# Unbound (no resources attached), so tests hand each run its own emulator and DuckDB file.
+# Unbound (no resources attached), so tests hand each run its own emulator and DuckDB file:
+# one multi-asset syncing both `intercom/conversations` and `intercom/messages`.
 SYNC_ASSETS = build_sync_assets(DEFAULT_SPEC)
-
-
-def asset_def(name: str) -> dg.AssetsDefinition:
-    """The default workspace's unbound definition of `intercom/<name>`."""
-    (found,) = [a for a in SYNC_ASSETS if DEFAULT_SPEC.asset_key(name) in a.keys]
-    return found
+SYNC_OP = DEFAULT_SPEC.op_name("sync")
 
 
 def updates_sensor(
     limits: TickLimits = DEFAULT_LIMITS, spec: MirrorSpec = DEFAULT_SPEC
 ) -> dg.SensorDefinition:
     """A freshly built updates sensor (as after a restart), optionally with small tick limits."""
-    jobs = build_jobs(spec, build_data_checks(spec), build_freshness_checks(spec))
+    jobs = build_jobs(spec, build_freshness_checks(spec))
     return build_updates_sensor(spec, jobs, limits)
 
 
@@ -221,17 +217,18 @@ def execute(
     instance: dg.DagsterInstance,
     default_job: str = "intercom_sync_job",
 ) -> list[dg.ExecuteInProcessResult]:
-    """Launch each run request as the daemon would: its job, config, tags and partition.
-
-    Schedules target one job, so their requests name none: `default_job` is that job.
+    """Launch each run request as the daemon would: its job, config, tags (with its run key)
+    and partition; a failing run is recorded as failed, not raised. Schedules target one job,
+    so their requests name none: `default_job` is that job.
     """
     return [
         defs.resolve_job_def(request.job_name or default_job).execute_in_process(
             run_config=request.run_config,
-            tags=request.tags,
+            tags={**request.tags, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})},
             partition_key=request.partition_key,
             resources=resources,
             instance=instance,
+            raise_on_error=False,
         )
         for request in requests
     ]
@@ -332,10 +329,30 @@ def sync(
     )
 
 
-def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
-    """Metadata of the run's (last) materialization of `intercom/<asset>`."""
-    materialization = result.asset_materializations_for_node(f"intercom__{asset}")[-1]
-    return {key: value.value for key, value in materialization.metadata.items()}
+def _values(metadata: Any) -> dict[str, Any]:
+    return {key: value.value for key, value in metadata.items()}
+
+
+def day_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, dict[str, Any]]:
+    """Per recorded day, the metadata of the run's materialization of `intercom/<asset>`."""
+    key = DEFAULT_SPEC.asset_key(asset)
+    events = [
+        e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+    ]
+    return {m.partition: _values(m.metadata) for m in events if m.asset_key == key}
+
+
+def run_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    """The sync run's run-wide figures (its one partitionless observation)."""
+    (observation,) = [
+        e.event_specific_data.asset_observation for e in result.get_asset_observation_events()
+    ]
+    return _values(observation.metadata)
+
+
+def sync_config(**config: Any) -> dict[str, Any]:
+    """Run config of the sync op."""
+    return {"ops": {SYNC_OP: {"config": config}}}
 
 
 def mirror_state(resources: dict[str, Any]) -> dict[str, list[tuple]]:

@@ -12,8 +12,9 @@ import itertools
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -143,11 +144,15 @@ class IntercomClient:
         windows: Sequence[tuple[int, int]],
         *,
         extra_filters: list[dict[str, Any]] | None = None,
+        on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
     ) -> Iterator[list[Conversation]]:
         """`search_window` for many windows at once (up to `concurrency` in parallel).
 
         Pages are yielded as they arrive, so pages of different windows interleave; each id is
-        yielded once across all windows. The first error stops every window and is raised.
+        yielded once across all windows. The first error stops every window and is raised,
+        unless `on_window_error` is given: then a window whose search fails for good (retries
+        exhausted, a rejected request) is reported to it and the other windows go on; auth,
+        permission and version errors are still raised.
         """
         if not windows:
             return
@@ -167,6 +172,11 @@ class IntercomClient:
                 for page in self.search_pages(query, sort=ascending(field)):
                     if not _put(pages, page, stop):
                         return
+            except (IntercomRequestError, IntercomUnavailableError) as exc:
+                if on_window_error is None:
+                    failed.set()
+                _put(pages, _WindowFailed((start, end), exc) if on_window_error else exc, stop)
+                return
             except Exception as exc:
                 failed.set()
                 _put(pages, exc, stop)
@@ -183,6 +193,9 @@ class IntercomClient:
                 item = pages.get()
                 if item is _DONE:
                     finished += 1
+                elif isinstance(item, _WindowFailed) and on_window_error is not None:
+                    finished += 1
+                    on_window_error(item.window, item.error)
                 elif isinstance(item, Exception):
                     raise item
                 elif fresh := _unseen(cast(list[Conversation], item), seen):
@@ -233,9 +246,12 @@ class IntercomClient:
             return exc
 
     def deleted_conversations(self, since: int | None = None) -> Iterator[dict[str, Any]]:
-        """Deletion records (`id`, `deleted_at`), newest first, down to `deleted_at >= since`.
+        """Deletion records (`id`, `deleted_at`) with `deleted_at >= since`, every page read.
 
-        API 2.16+ only: older versions raise IntercomVersionError.
+        The spec says only "ascending or descending order", not by which field: if Intercom
+        orders by id, an older deletion can sit on any page, so no page is skipped (records
+        without a usable `deleted_at` are passed on for the caller to reject). API 2.16+ only:
+        older versions raise IntercomVersionError.
         """
         for page in itertools.count(1):
             params = {"page": page, "per_page": DELETED_PER_PAGE, "order": "desc"}
@@ -245,7 +261,7 @@ class IntercomClient:
             for item in _items(payload, "GET /conversations/deleted"):
                 deleted_at = item.get("deleted_at")
                 if since is not None and isinstance(deleted_at, int) and deleted_at < since:
-                    return
+                    continue
                 yield item
             pages = payload.get("pages")
             if not (isinstance(pages, dict) and pages.get("next")):
@@ -274,6 +290,14 @@ class IntercomClient:
         """`updated_at` of the most recently updated conversation (one search call)."""
         newest = self.first_match(match_all_query(), descending("updated_at"))
         return int(newest["updated_at"]) if newest else None
+
+
+@dataclass(frozen=True)
+class _WindowFailed:
+    """A window whose search failed for good, handed to the consumer's `on_window_error`."""
+
+    window: tuple[int, int]
+    error: IntercomError
 
 
 def _require(condition: bool, message: str) -> None:

@@ -1,19 +1,32 @@
-"""Thin Dagster wiring of the sync: two daily-partitioned assets over one DuckDB file,
-built per workspace from its `MirrorSpec`."""
+"""The sync of one workspace: conversations and their messages as one non-subsettable,
+daily-partitioned multi-asset over one DuckDB file, built from its `MirrorSpec`.
+
+One action syncs both (materializing either asset from the UI runs the pair; a partial
+selection raises `DagsterInvalidSubsetError`). Outputs are skippable: the op records an
+`AssetMaterialization` per day it changed (or, on a day's first sync, per day it synced), each
+with that day's own figures; run-wide figures go on one partitionless `AssetObservation`.
+Sensor runs carry the changed conversation ids in run config and fetch exactly those.
+"""
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
+from intercom_assets.mirror.checks import data_check_specs, evaluate_data_checks
+from intercom_assets.mirror.figures import day_events, observation
 from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
-from intercom_assets.storage import preview_markdown, reader
+from intercom_assets.storage import reader
+from intercom_assets.sync.days import DayLedger
 from intercom_assets.sync.engine import (
     MESSAGES_BATCH_CONVERSATIONS,
     SyncWindow,
+    sync_conversation_ids,
     sync_conversations,
     sync_messages,
 )
@@ -21,138 +34,163 @@ from intercom_assets.sync.engine import (
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=26), warn_window=timedelta(hours=2)
 )
+SYNC = "sync"  # the op is `spec.op_name(SYNC)`, e.g. `intercom__sync`
 
 
-class ConversationsConfig(dg.Config):
-    """Narrow a run to conversations updated in [updated_since, updated_before) (UNIX seconds).
+class SyncConfig(dg.Config):
+    """Leave `conversation_ids` empty for a full refresh of the selected days (which also
+    detects deletions); the updates sensor sets it to what changed."""
 
-    Sensor runs set this so they cost search calls only for what changed; leave both empty
-    for a full refresh of the partitions, which also detects deletions.
-    """
+    conversation_ids: list[str] | None = Field(
+        default=None,
+        description=(
+            "Fetch exactly these conversations (one GET each, no search) instead of refreshing "
+            "partitions; the run then needs no partition."
+        ),
+    )
+    batch_conversations: int = Field(
+        default=MESSAGES_BATCH_CONVERSATIONS,
+        ge=1,
+        le=10_000,
+        description="Conversations per DuckDB transaction: a crash loses at most this many.",
+    )
 
-    updated_since: int | None = Field(default=None, description="inclusive, UNIX seconds")
-    updated_before: int | None = Field(default=None, description="exclusive, UNIX seconds")
+
+def _specs(spec: MirrorSpec) -> list[dg.AssetSpec]:
+    common: dict[str, Any] = {
+        "partitions_def": spec.partitions_def,
+        "skippable": True,
+        "group_name": spec.group_name,
+        "owners": spec.owners,
+        "kinds": {"duckdb", "python"},
+        "freshness_policy": FRESHNESS,
+    }
+    return [
+        dg.AssetSpec(
+            spec.conversations_key,
+            description=(
+                "Intercom conversations by created_at day, upserted from search (no parts). "
+                f"Synced together with {spec.messages_key.to_user_string()}."
+            ),
+            **common,
+        ),
+        dg.AssetSpec(
+            spec.messages_key,
+            deps=[spec.conversations_key],
+            description=(
+                "Every message of every conversation: the opening message (part_type 'source')"
+                " plus all parts, upserted by (conversation_id, id); only conversations whose"
+                " updated_at moved are re-fetched, and parts beyond Intercom's newest-500 window"
+                " are never deleted."
+            ),
+            **common,
+        ),
+    ]
 
 
-class MessagesConfig(dg.Config):
-    """How many conversations one DuckDB transaction commits: a crash loses at most this many."""
-
-    batch_conversations: int = Field(default=MESSAGES_BATCH_CONVERSATIONS, ge=1, le=10_000)
-
-
-def _preview(database: str, context: dg.AssetExecutionContext, sql: str) -> dg.MetadataValue:
-    """The first rows of what the run's days hold (`sql` takes the window's start and end)."""
-    window = context.partition_time_window
-    with reader(database, context.log) as conn:
-        return dg.MetadataValue.md(preview_markdown(conn, sql, [window.start, window.end]))
+def _days_to_record(
+    context: dg.AssetExecutionContext, spec: MirrorSpec, days: list[str], ledger: DayLedger
+) -> list[str]:
+    """A range records the days it changed plus days never recorded before (a first backfill
+    records every day, empty ones included); a single-day run (the daily schedule, a UI click)
+    always records its day. Failed days are never recorded."""
+    completed = [day for day in days if day not in ledger.failed]
+    if len(days) == 1:
+        return completed
+    recorded = context.instance.get_materialized_partitions(spec.conversations_key)
+    changed = ledger.changed_days()
+    return [day for day in completed if day in changed or day not in recorded]
 
 
 def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
-    """`{prefix}/conversations` and `{prefix}/messages` for one workspace."""
+    """`{prefix}/conversations` and `{prefix}/messages`, synced together by one op."""
 
-    @dg.asset(
-        key=spec.conversations_key,
+    @dg.multi_asset(
+        name=spec.op_name(SYNC),
+        specs=_specs(spec),
+        check_specs=data_check_specs(spec),
         partitions_def=spec.partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=spec.group_name,
-        owners=spec.owners,
+        can_subset=False,
         required_resource_keys=spec.resource_keys,
-        kinds={"duckdb", "python"},
-        freshness_policy=FRESHNESS,
-        description="Intercom conversations by created_at day, upserted from search (no parts).",
+        description="Sync Intercom conversations and their messages for the selected day(s).",
     )
-    def conversations(
-        context: dg.AssetExecutionContext,
-        config: ConversationsConfig,
-    ) -> dg.MaterializeResult:
+    def sync(
+        context: dg.AssetExecutionContext, config: SyncConfig
+    ) -> Iterator[dg.AssetMaterialization | dg.AssetObservation | dg.AssetCheckResult]:
         intercom, duckdb = intercom_resource(context, spec), duckdb_resource(context, spec)
         started = time.monotonic()
         database = prepared_database(duckdb, context.log)
-        time_window = context.partition_time_window
-        window = SyncWindow(
-            time_window.start, time_window.end, config.updated_since, config.updated_before
-        )
+        full_refresh = config.conversation_ids is None
+        run: dict[str, Any] = {"full_refresh": full_refresh}
         with intercom_client(intercom, context.log) as client:
-            result = sync_conversations(client, database, window, context.log)
-            metadata = api_metadata(client, started)
-        for rejected in result.rejected:
-            context.log.warning("Unusable conversation %s: %s", rejected.id, rejected.reason)
-        preview = _preview(
-            database,
-            context,
-            "SELECT id, created_at, updated_at, state, priority, parts_reported"
-            " FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
-            " ORDER BY updated_at DESC",
-        )
-        return dg.MaterializeResult(
-            metadata={
-                **metadata,
-                "conversations_seen": result.seen,
-                "conversations_new": result.new,
-                "conversations_changed": result.changed,
-                "conversations_unchanged": result.unchanged,
-                "conversations_deleted": result.deleted,
-                "unusable_records": len(result.rejected),
-                "full_refresh": window.is_full,
-                "newest_updated_at": result.newest_updated_at,
-                "dagster/row_count": result.seen,
-                "preview": preview,
-            }
-        )
-
-    @dg.asset(
-        key=spec.messages_key,
-        deps=[conversations],
-        partitions_def=spec.partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=spec.group_name,
-        owners=spec.owners,
-        required_resource_keys=spec.resource_keys,
-        kinds={"duckdb", "python"},
-        freshness_policy=FRESHNESS,
-        description=(
-            "Every message of every conversation: the opening message (part_type 'source') plus all"
-            " parts, upserted by (conversation_id, id); only conversations whose updated_at moved"
-            " are re-fetched, and parts beyond Intercom's newest-500 window are never deleted."
-        ),
-    )
-    def messages(
-        context: dg.AssetExecutionContext,
-        config: MessagesConfig,
-    ) -> dg.MaterializeResult:
-        intercom, duckdb = intercom_resource(context, spec), duckdb_resource(context, spec)
-        started = time.monotonic()
-        database = prepared_database(duckdb, context.log)
-        time_window = context.partition_time_window
-        with intercom_client(intercom, context.log) as client:
-            result = sync_messages(
-                client,
-                database,
-                time_window.start,
-                time_window.end,
-                context.log,
-                batch_conversations=config.batch_conversations,
-            )
-            metadata = api_metadata(client, started)
-        preview = _preview(
-            database,
-            context,
-            "SELECT m.conversation_id, m.id, m.part_type, m.author_type, m.created_at, m.body"
-            " FROM intercom.messages m JOIN intercom.conversations c"
-            " ON c.id = m.conversation_id WHERE c.created_at >= ? AND c.created_at < ?"
-            " ORDER BY m.synced_at DESC, m.created_at DESC",
-        )
-        return dg.MaterializeResult(
-            metadata={
-                **metadata,
-                "conversations_stale": result.stale,
+            if not full_refresh:
+                result = sync_conversation_ids(
+                    client,
+                    database,
+                    config.conversation_ids or [],
+                    context.log,
+                    batch_conversations=config.batch_conversations,
+                )
+                ledger, attempted = result.days, 0
+                days = sorted(ledger.changed_days())
+                run |= {
+                    "conversations_requested": len(config.conversation_ids or []),
+                    "newest_updated_at": result.newest_updated_at,
+                }
+            else:
+                if not (context.has_partition_key or context.has_partition_key_range):
+                    raise dg.Failure(
+                        "Choose the day(s) to sync (a partition or a range), or set "
+                        f"ops.{spec.op_name(SYNC)}.config.conversation_ids.",
+                        allow_retries=False,
+                    )
+                # Intercom's newest change before this refresh: the updates sensor's first tick
+                # starts there, so changes made while a long backfill ran reach the mirror.
+                run["sync_watermark"] = client.newest_updated_at() or 0
+                ledger = DayLedger()
+                window = context.partition_time_window
+                found = sync_conversations(
+                    client,
+                    database,
+                    SyncWindow(window.start, window.end),
+                    context.log,
+                    days=ledger,
+                )
+                result = sync_messages(
+                    client,
+                    database,
+                    window.start,
+                    window.end,
+                    context.log,
+                    batch_conversations=config.batch_conversations,
+                    days=ledger,
+                )
+                attempted = len(context.partition_keys)
+                days = _days_to_record(context, spec, list(context.partition_keys), ledger)
+                run |= {
+                    "conversations_seen": found.seen,
+                    "newest_updated_at": found.newest_updated_at,
+                    "unusable_records": len(found.rejected) + len(result.rejected),
+                }
+            run |= {
+                "days_recorded": len(days),
+                "days_failed": len(ledger.failed),
                 "conversations_synced": result.conversations_synced,
                 "messages_written": result.messages_written,
                 "conversations_not_found": result.not_found,
-                "unusable_records": len(result.rejected) + len(result.unusable),
                 "unusable_conversation_ids": ", ".join(result.unusable[:50]),
-                "preview": preview,
+                **api_metadata(client, started),
             }
-        )
+        with reader(database, context.log) as conn:
+            yield from day_events(conn, spec, days, ledger, full_refresh=full_refresh)
+            yield observation(conn, spec, run)
+            yield from evaluate_data_checks(conn, spec, ledger.failed, attempted)
+        if result.unusable and not full_refresh:
+            raise dg.Failure(
+                f"{len(result.unusable)} conversation(s) could not be fetched "
+                f"({', '.join(result.unusable[:20])}); {spec.updates_sensor_name} requests "
+                "this run again."
+            )
 
-    return [conversations, messages]
+    return [sync]

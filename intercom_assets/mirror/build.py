@@ -7,7 +7,7 @@ nothing else; the component and the tests build the same definitions the same wa
 import dagster as dg
 
 from intercom_assets.mirror.assets import build_sync_assets
-from intercom_assets.mirror.checks import build_data_checks, build_freshness_checks
+from intercom_assets.mirror.checks import build_freshness_checks
 from intercom_assets.mirror.deletions import build_deletions_asset
 from intercom_assets.mirror.jobs import build_jobs
 from intercom_assets.mirror.reference import build_reference_defs
@@ -19,12 +19,11 @@ from intercom_assets.mirror.spec import MirrorSpec
 
 def build_defs(spec: MirrorSpec) -> dg.Definitions:
     """Assets, checks, jobs, schedules, sensor and resources named from `spec.key_prefix`."""
-    data_checks = build_data_checks(spec)
     freshness_checks = build_freshness_checks(spec)
-    jobs = build_jobs(spec, data_checks, freshness_checks)
+    jobs = build_jobs(spec, freshness_checks)
     mirror = dg.Definitions(
         assets=[*build_sync_assets(spec), build_deletions_asset(spec)],
-        asset_checks=[*data_checks, *freshness_checks],
+        asset_checks=freshness_checks,
         jobs=jobs.all(),
         schedules=build_schedules(spec, jobs),
         sensors=[build_updates_sensor(spec, jobs)],

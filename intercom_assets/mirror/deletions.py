@@ -18,10 +18,12 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from intercom_assets.mirror.figures import day_events
 from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
-from intercom_assets.storage import remove_conversations, transaction
+from intercom_assets.storage import days_of, reader, remove_conversations, transaction
+from intercom_assets.sync.days import DayLedger
 
 BATCH = 5_000
 
@@ -48,20 +50,21 @@ def _usable(
             yield str(cid), deleted_at
 
 
-def _apply(database: str, batch: list[tuple[str, int]], log: logging.Logger) -> int:
+def _apply(
+    database: str, batch: list[tuple[str, int]], ledger: DayLedger, log: logging.Logger
+) -> int:
     """Remove one batch in one transaction; returns how many were in the mirror."""
     by_time: dict[int, list[str]] = defaultdict(list)
     for cid, deleted_at in batch:
         by_time[deleted_at].append(cid)
     with transaction(database, log) as conn:
-        (present,) = conn.execute(
-            "SELECT count(*) FROM intercom.conversations WHERE list_contains(?, id)",
-            [[cid for cid, _ in batch]],
-        ).fetchone()
+        present = days_of(conn, [cid for cid, _ in batch])
+        for day, count in present.items():
+            ledger.add(day, deleted=count)
         for deleted_at, ids in by_time.items():
             when = datetime.fromtimestamp(deleted_at, UTC)
             remove_conversations(conn, ids, when, "deleted_endpoint")
-    return present
+    return sum(present.values())
 
 
 def build_deletions_asset(spec: MirrorSpec) -> dg.AssetsDefinition:
@@ -76,25 +79,30 @@ def build_deletions_asset(spec: MirrorSpec) -> dg.AssetsDefinition:
         description=(
             "Conversations deleted in Intercom: removed from the mirror with their messages and"
             " recorded in intercom.deleted_conversations (from GET /conversations/deleted,"
-            " API 2.16+)."
+            " API 2.16+). Each day it changes gets a new materialization of the conversations"
+            " and messages assets with that day's figures."
         ),
     )
     def deleted_conversations(
         context: dg.AssetExecutionContext,
         config: DeletionsConfig,
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
         intercom, duckdb = intercom_resource(context, spec), duckdb_resource(context, spec)
         started = time.monotonic()
         database = prepared_database(duckdb, context.log)
         rejected: list[str] = []
         listed = removed = 0
+        ledger = DayLedger()
         with intercom_client(intercom, context.log) as client:
             records = client.deleted_conversations(since=config.deleted_since)
             usable = _usable(records, config.deleted_until, rejected)
             while batch := list(itertools.islice(usable, BATCH)):
-                removed += _apply(database, batch, context.log)
+                removed += _apply(database, batch, ledger, context.log)
                 listed += len(batch)
             api = api_metadata(client, started)
+        with reader(database, context.log) as conn:
+            days = sorted(ledger.changed_days())
+            yield from day_events(conn, spec, days, ledger, full_refresh=False)
         for cid in rejected:
             context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
         context.log.info(
@@ -102,7 +110,7 @@ def build_deletions_asset(spec: MirrorSpec) -> dg.AssetsDefinition:
             listed,
             removed,
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 **api,
                 "deletions_listed": listed,

@@ -1,7 +1,7 @@
 """Jobs: the partitioned sync, the deletions log, and the freshness checks of one workspace.
 
-All run in one process (the code location's executor, see definitions.py). The data checks run
-in the sync job, right after its writes.
+All run in one process (the code location's executor, see definitions.py). The data checks are
+part of the sync op, so every sync run evaluates them right after its writes.
 """
 
 from dataclasses import dataclass
@@ -27,16 +27,14 @@ class MirrorJobs:
         return [self.sync, self.deletions, self.freshness]
 
 
-def build_jobs(
-    spec: MirrorSpec,
-    data_checks: list[dg.AssetChecksDefinition],
-    freshness_checks: list[dg.AssetChecksDefinition],
-) -> MirrorJobs:
+def build_jobs(spec: MirrorSpec, freshness_checks: list[dg.AssetChecksDefinition]) -> MirrorJobs:
+    # Both assets with the sync op's own checks (it cannot be subset); freshness checks have
+    # their own job.
     sync_assets = dg.AssetSelection.assets(spec.conversations_key, spec.messages_key)
     return MirrorJobs(
         sync=dg.define_asset_job(
             spec.sync_job_name,
-            selection=sync_assets.without_checks() | dg.AssetSelection.checks(*data_checks),
+            selection=sync_assets - dg.AssetSelection.checks(*freshness_checks),
             description="Sync Intercom conversations and their messages for the selected day(s).",
         ),
         deletions=dg.define_asset_job(

@@ -1,38 +1,52 @@
 """`{prefix}_updates_sensor`: keeps the mirror current between daily refreshes.
 
 Each tick reads conversations updated since its cursor (minus an overlap for Intercom's
-search-index lag) with a bounded number of search calls, and hands the changed ones to a few
-`{prefix}_sync_job` runs narrowed to their days and update window. On API 2.16+ it also
-notices new entries of `GET /conversations/deleted` and requests one deletions run. It never
-opens DuckDB: everything it knows lives in its cursor.
+search-index lag) with a bounded number of search calls, and hands the changed ids to a
+`{prefix}_sync_job` run that fetches exactly those. On API 2.16+ it also notices new entries
+of `GET /conversations/deleted` and requests one deletions run. Runs it requested that failed,
+were canceled or crashed are requested again (read from Dagster's run records). The first tick
+after a backfill starts from Intercom's newest change when the backfill began (recorded in the
+sync runs' observations), so changes made during the backfill are synced. It never opens
+DuckDB: everything it knows lives in its cursor and in Dagster's records.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
-from typing import Any
 
 import dagster as dg
 
 from intercom_assets.client import IntercomClient
-from intercom_assets.client.api import DELETED_PER_PAGE
 from intercom_assets.mirror.jobs import MirrorJobs
 from intercom_assets.mirror.resources import IntercomResource, intercom_resource
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.cursor import Position, UpdatesCursor
-from intercom_assets.mirror.updates.run_requests import Change, deletions_request, sync_requests
+from intercom_assets.mirror.updates.run_requests import (
+    MAX_ATTEMPTS,
+    RUN_KEY_TAG,
+    Change,
+    as_change,
+    attempt_of,
+    deletions_request,
+    retry_request,
+    sync_requests,
+)
 from intercom_assets.mirror.updates.scan import Budget, scan_updates
 
 # Intercom's search index lags writes by up to minutes: every pass re-reads this much.
 OVERLAP_SECONDS = 300
-MAX_RUNS_PER_TICK = 5
+# A requested run the daemon never created (its tick failed after the request) is forgotten
+# after this long; the weekly reconcile repairs what it would have synced.
+PENDING_TTL_SECONDS = 6 * 3600
+# Sync runs' observations searched for the backfill's watermark on the first tick.
+RECENT_RUNS = 100
+_RETRY = (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
 
 
 @dataclass(frozen=True)
 class TickLimits:
     budget: Budget = field(default_factory=Budget)
     overlap_seconds: int = OVERLAP_SECONDS
-    max_runs: int = MAX_RUNS_PER_TICK
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,7 @@ class TickReport:
     pages: int = 0
     changes: list[Change] = field(default_factory=list)
     out_of_scope: list[str] = field(default_factory=list)
+    unusable: list[str] = field(default_factory=list)
     finished: bool = False
 
 
@@ -65,13 +80,6 @@ def _utc(second: int) -> str:
     return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _as_change(item: dict[str, Any]) -> Change | None:
-    try:
-        return Change(str(item["id"]), int(item["created_at"]), int(item["updated_at"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 def _read_updates(
     client: IntercomClient,
     cursor: UpdatesCursor,
@@ -79,12 +87,19 @@ def _read_updates(
     report: TickReport,
     spec: MirrorSpec,
 ) -> None:
-    """Advance the cursor over one budget of search results, collecting unseen changes."""
+    """Advance the cursor over one budget of search results, collecting unseen changes.
+
+    A result whose timestamps are unusable (e.g. milliseconds) is set aside with its id; it
+    never moves the cursor, so the walk goes on past it.
+    """
     scan = scan_updates(client, cursor.position, limits.budget)
     report.read, report.pages, report.finished = len(scan.conversations), scan.pages, scan.finished
     first, last = spec.partition_bounds()
-    changes = filter(None, (_as_change(item) for item in scan.conversations))
-    for change in changes:
+    for item in scan.conversations:
+        change = as_change(item)
+        if change is None:
+            report.unusable.append(str(item.get("id")))
+            continue
         cursor.newest = max(cursor.newest, change.updated_at)
         if not cursor.is_new(change.id, change.updated_at):
             continue
@@ -99,10 +114,10 @@ def _read_updates(
 
 
 def _read_deletions(client: IntercomClient, cursor: UpdatesCursor) -> list[Deletion]:
-    """Deletion records not yet handed to a run (one request: the newest page)."""
+    """Deletion records not yet handed to a run, whatever order Intercom lists them in."""
     since = cursor.deleted_at or 0
     fresh = []
-    for record in islice(client.deleted_conversations(since=since), DELETED_PER_PAGE):
+    for record in client.deleted_conversations(since=since):
         deleted_at = record.get("deleted_at")
         if record.get("id") is None or not isinstance(deleted_at, int):
             continue
@@ -135,42 +150,112 @@ def _nothing_to_do(report: TickReport, since: int, cursor: UpdatesCursor) -> str
     )
 
 
-def _first_tick(
-    client: IntercomClient, intercom: IntercomResource, limits: TickLimits, spec: MirrorSpec
-) -> dg.SensorResult:
-    """Start at "now minus overlap" and request nothing: history is the backfill's job."""
-    newest = client.newest_updated_at() or 0
-    start = max(newest - limits.overlap_seconds, 0)
-    cursor = UpdatesCursor(position=Position(start), newest=newest)
-    _read_updates(client, cursor, limits, TickReport(), spec)
+def backfill_watermark(instance: dg.DagsterInstance, spec: MirrorSpec) -> int | None:
+    """The oldest `sync_watermark` of recent full-refresh runs: Intercom's newest change when
+    they started. Changes after it may have hit conversations those runs had already read."""
+    records = instance.fetch_observations(spec.conversations_key, limit=RECENT_RUNS).records
+    marks = []
+    for record in records:
+        metadata = record.asset_observation.metadata if record.asset_observation else {}
+        mark = getattr(metadata.get("sync_watermark"), "value", None)
+        if getattr(metadata.get("full_refresh"), "value", None) is True and isinstance(mark, int):
+            marks.append(mark)
+    return min(marks, default=None)
+
+
+def _first_cursor(
+    context: dg.SensorEvaluationContext,
+    client: IntercomClient,
+    intercom: IntercomResource,
+    limits: TickLimits,
+    spec: MirrorSpec,
+) -> tuple[UpdatesCursor, str | None]:
+    """Where the first tick starts, and its skip reason when it must request nothing.
+
+    After a backfill: at the backfill's watermark minus the overlap, syncing what changed
+    while it ran. Before any sync: "now minus overlap", requesting nothing (history is the
+    backfill's job).
+    """
+    cursor = UpdatesCursor(position=Position(0), newest=0)
     if has_deleted_endpoint(intercom.api_version):
         cursor.deleted_at = 0
+    watermark = backfill_watermark(context.instance, spec)
+    if watermark is not None:
+        start = max(watermark - limits.overlap_seconds, 0)
+        cursor.position, cursor.newest = Position(start), watermark
+        context.log.info("First tick: syncing changes since the backfill began (%s).", _utc(start))
+        return cursor, None
+    newest = client.newest_updated_at() or 0
+    start = max(newest - limits.overlap_seconds, 0)
+    cursor.position, cursor.newest = Position(start), newest
+    _read_updates(client, cursor, limits, TickReport(), spec)
+    if cursor.deleted_at is not None:
         _advance_deletions(cursor, _read_deletions(client, cursor))
-    return dg.SensorResult(
-        skip_reason=(
-            f"First tick: watching Intercom for conversations updated after {_utc(start)}. "
-            "Earlier history is loaded by a backfill, not by this sensor."
-        ),
-        cursor=cursor.to_json(),
+    return cursor, (
+        f"First tick: watching Intercom for conversations updated after {_utc(start)}. "
+        "Earlier history is loaded by a backfill, not by this sensor."
     )
+
+
+def _follow_up(context: dg.SensorEvaluationContext, cursor: UpdatesCursor) -> list[dg.RunRequest]:
+    """Re-request runs this sensor asked for that failed, were canceled or crashed."""
+    retries, now = [], int(time.time())
+    for run_key, requested_at in sorted(cursor.pending.items()):
+        runs = context.instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1)
+        if not runs:
+            if now - requested_at > PENDING_TTL_SECONDS:
+                context.log.warning("Run %s was never launched; forgetting it.", run_key)
+                del cursor.pending[run_key]
+            continue
+        run = runs[0]
+        if run.status == dg.DagsterRunStatus.SUCCESS:
+            del cursor.pending[run_key]
+        elif run.status in _RETRY:
+            del cursor.pending[run_key]
+            attempt = attempt_of(run_key)
+            if attempt >= MAX_ATTEMPTS:
+                context.log.error(
+                    "Run %s (%s) ended %s on attempt %d; giving up: the weekly reconcile "
+                    "repairs what it would have synced.",
+                    run.run_id,
+                    run_key,
+                    run.status.value,
+                    attempt,
+                )
+                continue
+            retry = retry_request(run, run_key)
+            context.log.info(
+                "Run %s (%s) ended %s: requesting it again as %s.",
+                run.run_id,
+                run_key,
+                run.status.value,
+                retry.run_key,
+            )
+            retries.append(retry)
+    return retries
 
 
 def evaluate_tick(
     context: dg.SensorEvaluationContext, spec: MirrorSpec, limits: TickLimits
 ) -> dg.SensorResult:
-    """One tick: read a bounded slice of updates and deletions, request runs for them."""
+    """One tick: re-request failed runs, read a bounded slice of updates and deletions, and
+    request runs for them."""
     intercom = intercom_resource(context, spec)
     with intercom.get_client(logger=context.log) as client:
         if context.cursor is None:
-            return _first_tick(client, intercom, limits, spec)
-        cursor = UpdatesCursor.from_json(context.cursor)
+            cursor, skip_first = _first_cursor(context, client, intercom, limits, spec)
+            if skip_first is not None:
+                return dg.SensorResult(skip_reason=skip_first, cursor=cursor.to_json())
+        else:
+            cursor = UpdatesCursor.from_json(context.cursor)
         since = cursor.position.second
         report = TickReport()
         _read_updates(client, cursor, limits, report, spec)
         deletions: list[Deletion] = []
-        if has_deleted_endpoint(intercom.api_version):
+        if cursor.deleted_at is not None and has_deleted_endpoint(intercom.api_version):
             deletions = _read_deletions(client, cursor)
-    requests = sync_requests(spec, report.changes, limits.max_runs)
+    retries = _follow_up(context, cursor)
+    requests = sync_requests(spec, report.changes)
     if deletions:
         requests.append(
             deletions_request(
@@ -181,6 +266,14 @@ def evaluate_tick(
             )
         )
         _advance_deletions(cursor, deletions)
+    now = int(time.time())
+    cursor.pending |= {request.run_key: now for request in [*requests, *retries]}
+    if report.unusable:
+        context.log.warning(
+            "Skipping %d search results with unusable timestamps (not UNIX seconds): %s",
+            len(report.unusable),
+            report.unusable[:20],
+        )
     if report.out_of_scope:
         context.log.info(
             "Ignoring %d conversations created before the start date %s: %s",
@@ -190,19 +283,20 @@ def evaluate_tick(
         )
     context.log.info(
         "Read %d conversations updated since %s in %d search calls: %d changed, %d deletions; "
-        "requesting %d runs.",
+        "requesting %d runs and %d retries.",
         report.read,
         _utc(since),
         report.pages,
         len(report.changes),
         len(deletions),
         len(requests),
+        len(retries),
     )
-    if not requests:
+    if not requests and not retries:
         return dg.SensorResult(
             skip_reason=_nothing_to_do(report, since, cursor), cursor=cursor.to_json()
         )
-    return dg.SensorResult(run_requests=requests, cursor=cursor.to_json())
+    return dg.SensorResult(run_requests=[*requests, *retries], cursor=cursor.to_json())
 
 
 def build_updates_sensor(

@@ -7,12 +7,16 @@ from intercom_assets.storage.connection import (
     reader,
     transaction,
 )
+from intercom_assets.storage.figures import StoredDay, days_of, stored_by_day
 from intercom_assets.storage.reads import (
     PART_LIMIT,
+    current_conversation_ids,
     part_shortfalls,
     preview_markdown,
     stale_conversation_ids,
+    stale_conversations,
     stored_conversation_ids,
+    stored_ids_among,
     unchanged_conversation_ids,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
@@ -27,8 +31,11 @@ __all__ = [
     "PART_LIMIT",
     "SCHEMA",
     "ConversationChanges",
+    "StoredDay",
     "WriteSession",
     "connect",
+    "current_conversation_ids",
+    "days_of",
     "ensure_schema",
     "part_shortfalls",
     "prepare_database",
@@ -36,7 +43,10 @@ __all__ = [
     "reader",
     "remove_conversations",
     "stale_conversation_ids",
+    "stale_conversations",
+    "stored_by_day",
     "stored_conversation_ids",
+    "stored_ids_among",
     "transaction",
     "unchanged_conversation_ids",
     "upsert_conversations",

@@ -26,22 +26,29 @@ FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
 """
 
 
-def stale_conversation_ids(
+def stale_conversations(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
-) -> list[str]:
-    """Conversations created in [start, end) whose messages must be (re-)fetched.
+) -> list[tuple[str, str]]:
+    """(id, created day) of conversations created in [start, end) whose messages must be
+    (re-)fetched.
 
     Stale: not read at their current updated_at, or holding fewer parts than one GET can show
     (min(parts_reported, 500)), e.g. synced while the token could not read parts; re-syncing
     the partition then repairs them, as the `messages_complete` check advises.
     """
-    rows = conn.execute(
-        f"SELECT id FROM ({_PART_COUNTS})"
+    return conn.execute(
+        f"SELECT id, day FROM ({_PART_COUNTS})"
         " WHERE messages_synced_updated_at IS DISTINCT FROM updated_at"
         f" OR stored < least(reported, {PART_LIMIT}) ORDER BY day, id",
         [start, end],
     ).fetchall()
-    return [row[0] for row in rows]
+
+
+def stale_conversation_ids(
+    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> list[str]:
+    """Ids of `stale_conversations`."""
+    return [cid for cid, _ in stale_conversations(conn, start, end)]
 
 
 def part_shortfalls(
@@ -69,11 +76,40 @@ def unchanged_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.Dat
 
 
 def stored_conversation_ids(
-    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+    conn: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    skip_days: list[str] | None = None,
 ) -> set[str]:
+    """Ids created in [start, end), except on `skip_days` (YYYY-MM-DD)."""
     rows = conn.execute(
-        "SELECT id FROM intercom.conversations WHERE created_at >= ? AND created_at < ?",
-        [start, end],
+        "SELECT id FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
+        " AND NOT list_contains(?, strftime(created_at, '%Y-%m-%d'))",
+        [start, end, list(skip_days or [])],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def current_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame) -> set[str]:
+    """Ids in `versions` (id, updated_at) stored at that updated_at with their messages."""
+    conn.register("incoming_versions", versions)
+    try:
+        rows = conn.execute(
+            "SELECT v.id FROM incoming_versions v JOIN intercom.conversations c"
+            " ON c.id = v.id AND c.updated_at = v.updated_at"
+            " AND c.messages_synced_updated_at = v.updated_at"
+        ).fetchall()
+    finally:
+        conn.unregister("incoming_versions")
+    return {row[0] for row in rows}
+
+
+def stored_ids_among(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """Which of `ids` the mirror holds."""
+    if not ids:
+        return set()
+    rows = conn.execute(
+        "SELECT id FROM intercom.conversations WHERE list_contains(?, id)", [ids]
     ).fetchall()
     return {row[0] for row in rows}
 

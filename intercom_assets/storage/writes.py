@@ -7,7 +7,7 @@ verified by the integrity checks, not by index constraints: DuckDB re-serialises
 at every checkpoint, which made each batch's commit grow with the table.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -25,6 +25,8 @@ class ConversationChanges:
     new: int
     changed: int
     unchanged: int
+    # created day (YYYY-MM-DD) -> (new, changed): each partition's own figures.
+    by_day: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _upsert_conversation_rows(
@@ -57,18 +59,22 @@ def upsert_conversations(
     """
     conn.register("incoming_conversations", frame)
     try:
-        new, changed, unchanged = conn.execute(
+        rows = conn.execute(
             """
-            SELECT count(*) FILTER (WHERE c.id IS NULL),
+            SELECT strftime(i.created_at, '%Y-%m-%d') AS day,
+                   count(*) FILTER (WHERE c.id IS NULL),
                    count(*) FILTER (WHERE c.id IS NOT NULL AND c.updated_at <> i.updated_at),
                    count(*) FILTER (WHERE c.updated_at = i.updated_at)
             FROM incoming_conversations i LEFT JOIN intercom.conversations c USING (id)
+            GROUP BY day
             """
-        ).fetchone()
+        ).fetchall()
+        new, changed, unchanged = (sum(row[k] for row in rows) for k in (1, 2, 3))
         _upsert_conversation_rows(conn, "incoming_conversations", changed=changed > 0, new=new > 0)
     finally:
         conn.unregister("incoming_conversations")
-    return ConversationChanges(new, changed, unchanged)
+    by_day = {day: (n, c) for day, n, c, _ in rows if n or c}
+    return ConversationChanges(new, changed, unchanged, by_day)
 
 
 def _any_marked(conn: duckdb.DuckDBPyConnection, view: str) -> bool:

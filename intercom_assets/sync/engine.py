@@ -16,14 +16,18 @@ import polars as pl
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.storage import (
     WriteSession,
+    current_conversation_ids,
+    days_of,
     remove_conversations,
-    stale_conversation_ids,
+    stale_conversations,
     stored_conversation_ids,
+    stored_ids_among,
     transaction,
     unchanged_conversation_ids,
     upsert_conversations,
     write_messages,
 )
+from intercom_assets.sync.days import DayLedger, day_of
 from intercom_assets.sync.progress import Progress
 from intercom_assets.sync.transforms import (
     Rejected,
@@ -76,6 +80,7 @@ class ConversationsResult:
     deleted: int = 0
     newest_updated_at: int | None = None
     rejected: list[Rejected] = field(default_factory=list)
+    days: DayLedger = field(default_factory=DayLedger)
 
 
 @dataclass
@@ -86,6 +91,8 @@ class MessagesResult:
     not_found: int = 0
     unusable: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    days: DayLedger = field(default_factory=DayLedger)
+    newest_updated_at: int | None = None
 
 
 # Conversations per messages transaction: a crash loses at most this many GETs. Smaller
@@ -116,13 +123,28 @@ def sync_conversations(
     log: logging.Logger,
     *,
     batch_size: int = 500,
+    days: DayLedger | None = None,
 ) -> ConversationsResult:
-    """Search the window and upsert conversations; a full refresh also applies deletions."""
-    result = ConversationsResult()
+    """Search the window and upsert conversations; a full refresh also applies deletions.
+
+    A day whose search fails for good is recorded in `days.failed` and the other days go on;
+    deletion detection skips failed days and days holding a rejected record.
+    """
+    result = ConversationsResult(days=days or DayLedger())
+    ledger = result.days
     seen: set[str] = set()
     progress = Progress(log, "conversations searched", None)
+
+    def window_failed(day_window: tuple[int, int], error: IntercomError) -> None:
+        day = day_of(day_window[0]) or str(day_window[0])
+        log.warning("Searching the conversations created on %s failed: %s", day, error)
+        ledger.fail(day, f"search failed: {error}")
+
     pages = client.search_windows(
-        "created_at", window.day_windows(), extra_filters=window.update_filters()
+        "created_at",
+        window.day_windows(),
+        extra_filters=window.update_filters(),
+        on_window_error=window_failed,
     )
 
     def write(batch: list[dict[str, Any]]) -> None:
@@ -131,6 +153,11 @@ def sync_conversations(
             unchanged = unchanged_conversation_ids(conn, versions)
             transformed = conversations_frame(_without(batch, unchanged), _now())
             changes = upsert_conversations(conn, transformed.frame)
+        for day, (new, changed) in changes.by_day.items():
+            ledger.add(day, new=new, changed=changed)
+        created = _created_days(batch)
+        for rejected in transformed.rejected:
+            ledger.reject(created.get(str(rejected.id)))
         result.rejected.extend(transformed.rejected)
         seen.update(versions["id"].to_list())
         result.new += changes.new
@@ -148,9 +175,16 @@ def sync_conversations(
             writer.submit(batch)
             progress.advance(len(batch))
     result.seen = len(seen)
-    if window.is_full and not result.rejected:
-        result.deleted = _remove_vanished(client, database, window, seen, log)
+    if window.is_full:
+        result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
     return result
+
+
+def _created_days(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
+    """id -> created day (None when the timestamp is unusable) of a batch of payloads."""
+    return {
+        str(c.get("id")): day_of(c.get("created_at")) for c in conversations if isinstance(c, dict)
+    }
 
 
 def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
@@ -164,15 +198,32 @@ def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[st
 
 
 def _remove_vanished(
-    client: IntercomClient, database: str, window: SyncWindow, seen: set[str], log: logging.Logger
+    client: IntercomClient,
+    database: str,
+    window: SyncWindow,
+    seen: set[str],
+    ledger: DayLedger,
+    log: logging.Logger,
 ) -> int:
-    """Stored ids the complete search no longer returns are removed only once a GET 404s."""
+    """Stored ids the complete search no longer returns are removed only once a GET 404s.
+
+    Only days whose search completed without a rejected record count as complete.
+    """
+    if ledger.deletion_unsafe is None:
+        log.warning("A rejected record has no usable creation day: deletions are not detected.")
+        return 0
+    skipped = sorted({*ledger.deletion_unsafe, *ledger.failed})
+    if skipped:
+        log.warning("Deletion detection skipped for %s (incomplete search).", ", ".join(skipped))
     with transaction(database, log) as conn:
-        missing = sorted(stored_conversation_ids(conn, window.start, window.end) - seen)
+        stored = stored_conversation_ids(conn, window.start, window.end, skip_days=skipped)
+    missing = sorted(stored - seen)
     gone = [cid for cid, conv in client.get_conversations(missing) if conv is None]
     if gone:
         log.info("Removing %d conversations deleted in Intercom: %s", len(gone), gone[:20])
         with transaction(database, log) as conn:
+            for day, count in days_of(conn, gone).items():
+                ledger.add(day, deleted=count)
             remove_conversations(conn, gone, _now(), "reconcile")
     return len(gone)
 
@@ -187,28 +238,92 @@ def sync_messages(
     *,
     batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
     batch_messages: int = 5_000,
+    days: DayLedger | None = None,
 ) -> MessagesResult:
-    """GET every stale conversation concurrently and write its messages with its marker."""
+    """GET every stale conversation concurrently and write its messages with its marker.
+
+    A conversation that cannot be retrieved this run marks its day failed (still stale, so
+    the next run fetches it); the other days are unaffected.
+    """
     with transaction(database, log) as conn:
-        stale = stale_conversation_ids(conn, start, end)
-    result = MessagesResult(stale=len(stale))
-    progress = Progress(log, "conversations retrieved", len(stale))
+        stale = stale_conversations(conn, start, end)
+        unusable_days = {cid: day for cid, day in stale}
+    result = MessagesResult(stale=len(stale), days=days or DayLedger())
+    _fetch_and_write(
+        client,
+        database,
+        [cid for cid, _ in stale],
+        result,
+        log,
+        batch_conversations=batch_conversations,
+        batch_messages=batch_messages,
+        days_of_unusable=unusable_days,
+    )
+    return result
+
+
+@tuned_for_bulk_json()
+def sync_conversation_ids(
+    client: IntercomClient,
+    database: str,
+    ids: list[str],
+    log: logging.Logger,
+    *,
+    batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
+    batch_messages: int = 5_000,
+) -> MessagesResult:
+    """Fetch exactly `ids` (what the updates sensor saw change): one GET each, no search.
+
+    Each conversation's row, messages and marker are written together; one already stored at
+    the fetched `updated_at` with its messages is left alone, so a repeated request costs only
+    its GETs. New and changed conversations are counted on their created day.
+    """
+    result = MessagesResult(stale=len(ids))
+    _fetch_and_write(
+        client,
+        database,
+        list(dict.fromkeys(ids)),
+        result,
+        log,
+        batch_conversations=batch_conversations,
+        batch_messages=batch_messages,
+        count_rows=True,
+    )
+    return result
+
+
+def _fetch_and_write(
+    client: IntercomClient,
+    database: str,
+    ids: list[str],
+    result: MessagesResult,
+    log: logging.Logger,
+    *,
+    batch_conversations: int,
+    batch_messages: int,
+    count_rows: bool = False,
+    days_of_unusable: dict[str, str] | None = None,
+) -> None:
+    progress = Progress(log, "conversations retrieved", len(ids))
     batch = _Batch()
 
     def write(ready: _Batch) -> None:
-        _write_batch(session, ready, result, log)
+        _write_batch(session, ready, result, log, count_rows=count_rows)
 
     with (
         WriteSession(database, log) as session,
         BackgroundWriter(write, on_idle=session.release) as writer,
     ):
-        for conversation_id, payload in client.get_conversations(stale):
+        for conversation_id, payload in client.get_conversations(ids):
             progress.advance()
             if payload is None:
                 batch.gone.append(conversation_id)
             elif isinstance(payload, IntercomError):
                 log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
                 result.unusable.append(conversation_id)
+                day = (days_of_unusable or {}).get(conversation_id)
+                if day is not None:
+                    result.days.fail(day, f"conversation {conversation_id}: {payload}")
             else:
                 batch.found.append(payload)
                 batch.parts += _part_count(payload)
@@ -217,7 +332,6 @@ def sync_messages(
                 batch = _Batch()
         if batch.size:
             writer.submit(batch)
-    return result
 
 
 @dataclass
@@ -239,17 +353,31 @@ def _part_count(conversation: dict[str, Any]) -> int:
 
 
 def _write_batch(
-    session: WriteSession, batch: _Batch, result: MessagesResult, log: logging.Logger
+    session: WriteSession,
+    batch: _Batch,
+    result: MessagesResult,
+    log: logging.Logger,
+    *,
+    count_rows: bool = False,
 ) -> None:
     """Messages and markers of a batch; conversation rows only where `updated_at` moved.
 
     The conversations step usually stored the same version seconds earlier, so transforming
-    its row again from the GET payload would be wasted work.
+    its row again from the GET payload would be wasted work. With `count_rows` (no
+    conversations step ran) rows are counted as new or changed per day, and conversations
+    already stored at this version with their messages are skipped.
     """
     found, gone, synced_at = batch.found, batch.gone, _now()
+    ledger = result.days
     versions = conversation_versions(found)
     with session.transaction() as conn:
+        if count_rows:
+            current = current_conversation_ids(conn, versions)
+            found = [c for c in found if str(c.get("id")) not in current]
+            versions = versions.filter(~pl.col("id").is_in(list(current)))
+            stored = stored_ids_among(conn, versions["id"].to_list())
         unchanged = unchanged_conversation_ids(conn, versions)
+    created = _created_days(found)
     conversations = conversations_frame(_without(found, unchanged), synced_at)
     usable = unchanged | set(conversations.frame["id"].to_list())
     messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
@@ -264,8 +392,24 @@ def _write_batch(
     result.rejected.extend(conversations.rejected + messages.rejected)
     with session.transaction() as conn:
         if gone:
+            for day, count in days_of(conn, gone).items():
+                ledger.add(day, deleted=count)
             remove_conversations(conn, gone, synced_at, "404")
         write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
+    if count_rows:
+        for cid in conversations.frame["id"].to_list():
+            if (day := created.get(cid)) is not None:
+                ledger.add(day, **({"changed": 1} if cid in stored else {"new": 1}))
+    for cid in markers["id"].to_list():
+        if (day := created.get(cid)) is not None:
+            ledger.add(day, messages_synced=1)
+    if messages.frame.height:
+        for cid, count in messages.frame.group_by("conversation_id").len().iter_rows():
+            if (day := created.get(cid)) is not None:
+                ledger.add(day, messages_written=count)
+    if markers.height:
+        newest = int(markers["updated_at"].max().timestamp())
+        result.newest_updated_at = max(result.newest_updated_at or 0, newest)
     result.not_found += len(gone)
     result.conversations_synced += markers.height
     result.messages_written += messages.frame.height

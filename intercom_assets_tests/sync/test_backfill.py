@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from intercom_assets_tests.support import metadata, query, sync
+from intercom_assets_tests.support import day_metadata, query, run_metadata, sync
 
 
 def _expected_messages(snapshot: dict) -> list[tuple[str, str]]:
@@ -29,8 +29,12 @@ def test_backfill_lands_every_conversation_and_message(emulator, sync_resources)
     )
     assert stored == sorted(m for s in snapshots for m in _expected_messages(s))
     assert emulator.requests["get"] == len(ids)
-    assert metadata(result, "conversations")["conversations_new"] == len(ids)
-    assert metadata(result, "messages")["messages_written"] == len(stored)
+    days = day_metadata(result, "conversations")
+    assert sum(day["conversations_new"] for day in days.values()) == len(ids)
+    assert sum(day["messages_written"] for day in day_metadata(result, "messages").values()) == (
+        len(stored)
+    )
+    assert run_metadata(result)["messages_written"] == len(stored)
 
 
 def test_stored_fields_equal_the_api_values(emulator, sync_resources):
@@ -85,16 +89,19 @@ def test_today_partition_receives_conversations_created_today(emulator, sync_res
     assert (created,) in query(sync_resources, "SELECT id FROM intercom.conversations")
 
 
-def test_rerun_with_nothing_changed_makes_zero_gets(emulator, sync_resources):
-    sync(sync_resources)
+def test_rerun_with_nothing_changed_makes_zero_gets(emulator, sync_resources, _isolated_instance):
+    sync(sync_resources, instance=_isolated_instance)
     emulator.reset_counters()
-    result = sync(sync_resources)
+    result = sync(sync_resources, instance=_isolated_instance)
     assert emulator.requests["get"] == 0
     assert emulator.requests["search"] >= 3  # one window per day
-    conversations = metadata(result, "conversations")
-    assert (conversations["conversations_new"], conversations["conversations_changed"]) == (0, 0)
-    assert conversations["conversations_unchanged"] == len(emulator.conversation_ids())
-    assert metadata(result, "messages")["conversations_stale"] == 0
+    # Nothing changed, every day was recorded before: the run records no materialization.
+    assert day_metadata(result, "conversations") == {} == day_metadata(result, "messages")
+    run = run_metadata(result)
+    assert (run["conversations_seen"], run["conversations_synced"]) == (
+        len(emulator.conversation_ids()),
+        0,
+    )
 
 
 def test_changed_conversations_are_refreshed_with_one_get_each(emulator, sync_resources):

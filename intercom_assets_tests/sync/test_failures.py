@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets_tests.support import HISTORY, asset_def, metadata, query, sync
+from intercom_assets_tests.support import query, run_metadata, sync, sync_config
 
 
 def _event_text(result: dg.ExecuteInProcessResult) -> str:
@@ -41,20 +41,14 @@ def test_token_never_appears_in_the_run_log(emulator, sync_resources):
 def test_conversation_deleted_between_search_and_get_is_skipped_and_recorded(
     emulator, sync_resources
 ):
-    sync_resources_run = dict(
-        resources=sync_resources,
-        tags={
-            "dagster/asset_partition_range_start": HISTORY[0],
-            "dagster/asset_partition_range_end": HISTORY[1],
-        },
-    )
-    conversations, messages = asset_def("conversations"), asset_def("messages")
-    dg.materialize([conversations], **sync_resources_run)
+    sync(sync_resources)
     victim = emulator.conversation_ids()[0]
     emulator.delete(victim)
-    result = dg.materialize([conversations, messages], selection=[messages], **sync_resources_run)
 
-    assert metadata(result, "messages")["conversations_not_found"] == 1
+    # A sensor run that saw it change fetches it and finds it gone.
+    result = sync(sync_resources, run_config=sync_config(conversation_ids=[victim]))
+
+    assert run_metadata(result)["conversations_not_found"] == 1
     assert query(
         sync_resources, f"SELECT count(*) FROM intercom.conversations WHERE id = '{victim}'"
     ) == [(0,)]

@@ -56,7 +56,7 @@ base_url, token, database = sys.argv[1:4]
 sync(
     {"intercom": IntercomResource(access_token=token, base_url=base_url, concurrency=2),
      "duckdb": DuckDBResource(database=database)},
-    run_config={"ops": {"intercom__messages": {"config": {"batch_conversations": 2}}}},
+    run_config={"ops": {"intercom__sync": {"config": {"batch_conversations": 2}}}},
 )
 """
 
@@ -120,7 +120,7 @@ def test_token_revoked_mid_run_stops_at_once_and_the_next_run_completes(
     revoker.start()
     failed = sync(
         resources,
-        run_config={"ops": {"intercom__messages": {"config": {"batch_conversations": 2}}}},
+        run_config={"ops": {"intercom__sync": {"config": {"batch_conversations": 2}}}},
         raise_on_error=False,
     )
     revoker.join(timeout=30)

@@ -1,18 +1,24 @@
 """★ `messages_complete`: every conversation has every part Intercom says it has.
 
-Compares stored parts (opening message excluded) with the stored `parts_reported`, with no API
-calls. A shortfall is either Intercom's 500-part limit (the API never shows older parts: WARN,
-nothing to do) or parts that are really missing (ERROR: token scope or a failed sync).
+Compares every stored conversation's parts (opening message excluded) with the stored
+`parts_reported`, with no API calls. A shortfall is either Intercom's 500-part limit (the API
+never shows older parts: WARN, nothing to do) or parts that are really missing (ERROR: token
+scope or a failed sync).
 """
 
 from dataclasses import dataclass
 
 import dagster as dg
+import duckdb
 
-from intercom_assets.mirror.checks.scope import CheckWindow, check_window, id_list
-from intercom_assets.mirror.resources import duckdb_resource
-from intercom_assets.mirror.spec import MirrorSpec
-from intercom_assets.storage import PART_LIMIT, part_shortfalls, reader
+from intercom_assets.mirror.checks.naming import id_list
+from intercom_assets.storage.checks import PART_LIMIT, conversation_count, mirror_shortfalls
+
+NAME = "messages_complete"
+DESCRIPTION = (
+    "Every stored conversation has all the parts Intercom reports for it (whole mirror, no API "
+    "calls). Conversations over Intercom's 500-part limit warn; really missing parts fail."
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +58,11 @@ def _truncated_text(truncated: list[Shortfall]) -> str:
     )
 
 
-def _missing_text(missing: list[Shortfall], window: CheckWindow) -> str:
+def _missing_text(missing: list[Shortfall]) -> str:
     example = missing[0]
     days = sorted({s.day for s in missing})
     return (
-        f"{len(missing)} conversation(s) created {window.label} are missing parts that Intercom "
+        f"{len(missing)} conversation(s) are missing parts that Intercom "
         f"says exist (for example conversation {example.id} has {example.stored} of "
         f"{example.reported}). Check that the Intercom access token can read conversation "
         "parts (the app needs the Read conversations permission), then re-sync these days "
@@ -64,7 +70,9 @@ def _missing_text(missing: list[Shortfall], window: CheckWindow) -> str:
     )
 
 
-def evaluate(shortfalls: list[Shortfall], checked: int, window: CheckWindow) -> dg.AssetCheckResult:
+def evaluate(
+    shortfalls: list[Shortfall], checked: int, asset_key: dg.AssetKey
+) -> dg.AssetCheckResult:
     truncated = [s for s in shortfalls if s.truncated]
     missing = [s for s in shortfalls if not s.truncated]
     metadata: dict[str, dg.RawMetadataValue] = {
@@ -78,16 +86,17 @@ def evaluate(shortfalls: list[Shortfall], checked: int, window: CheckWindow) -> 
     }
     if not shortfalls:
         return dg.AssetCheckResult(
+            check_name=NAME,
+            asset_key=asset_key,
             passed=True,
             metadata=metadata,
-            description=(
-                f"All {checked} conversations created {window.label} have every part "
-                "Intercom reports."
-            ),
+            description=f"All {checked} stored conversations have every part Intercom reports.",
         )
-    texts = [_missing_text(missing, window)] if missing else []
+    texts = [_missing_text(missing)] if missing else []
     texts += [_truncated_text(truncated)] if truncated else []
     return dg.AssetCheckResult(
+        check_name=NAME,
+        asset_key=asset_key,
         passed=False,
         severity=dg.AssetCheckSeverity.ERROR if missing else dg.AssetCheckSeverity.WARN,
         metadata=metadata,
@@ -95,31 +104,8 @@ def evaluate(shortfalls: list[Shortfall], checked: int, window: CheckWindow) -> 
     )
 
 
-def build_messages_complete(spec: MirrorSpec) -> dg.AssetChecksDefinition:
-    """★ `messages_complete` on `{prefix}/messages`."""
-
-    @dg.asset_check(
-        asset=spec.messages_key,
-        name="messages_complete",
-        partitions_def=spec.partitions_def,
-        required_resource_keys={spec.duckdb_resource_key},
-        description=(
-            "Every conversation has all the parts Intercom reports for it (no API calls). "
-            "Conversations over Intercom's 500-part limit warn; really missing parts fail."
-        ),
-    )
-    def messages_complete(
-        context: dg.AssetCheckExecutionContext,
-    ) -> dg.AssetCheckResult:
-        duckdb = duckdb_resource(context, spec)
-        window = check_window(context)
-        with reader(duckdb.database, context.log) as conn:
-            rows = part_shortfalls(conn, *window.params)
-            (checked,) = conn.execute(
-                "SELECT count(*) FROM intercom.conversations"
-                " WHERE created_at >= ? AND created_at < ?",
-                window.params,
-            ).fetchone()
-        return evaluate([Shortfall(*row) for row in rows], checked, window)
-
-    return messages_complete
+def evaluate_messages_complete(
+    conn: duckdb.DuckDBPyConnection, asset_key: dg.AssetKey
+) -> dg.AssetCheckResult:
+    shortfalls = [Shortfall(*row) for row in mirror_shortfalls(conn)]
+    return evaluate(shortfalls, conversation_count(conn), asset_key)

@@ -1,8 +1,9 @@
 """Freshness checks that never open DuckDB, run hourly by `{prefix}_freshness_schedule`.
 
-`yesterday_synced` reads Dagster's own materialization records; `sync_lag` compares those
-records' `newest_updated_at` with Intercom (one search call). Neither touches the DuckDB file,
-so they can run while a sync holds its write lock.
+`yesterday_synced` reads Dagster's own materialization records (only a full refresh of
+yesterday counts); `sync_lag` compares the `newest_updated_at` of recent sync runs' run-wide
+observations with Intercom (one search call). Neither touches the DuckDB file, so they can
+run while a sync holds its write lock.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -16,8 +17,10 @@ from intercom_assets.mirror.spec import MirrorSpec
 
 # Yesterday must have been synced after midnight by this many hours past midnight (UTC).
 DEADLINE_HOURS = 4
-# Recent materializations whose `newest_updated_at` tells how far the mirror reaches.
+# Recent run observations whose `newest_updated_at` tells how far the mirror reaches.
 RECENT_RUNS = 100
+# Recent materializations of yesterday's partition searched for a full refresh.
+RECENT_DAY_RECORDS = 50
 
 
 def _utc(moment: datetime) -> str:
@@ -30,12 +33,12 @@ def deadline_day(now: datetime) -> date:
 
 
 def newest_synced_updated_at(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
-    """The newest `updated_at` any recent conversations run saw (its materialization metadata)."""
-    records = instance.fetch_materializations(key, limit=RECENT_RUNS).records
+    """The newest `updated_at` any recent sync run stored (its run-wide observation)."""
+    records = instance.fetch_observations(key, limit=RECENT_RUNS).records
     values = []
     for record in records:
-        materialization = record.asset_materialization
-        entry = materialization.metadata.get("newest_updated_at") if materialization else None
+        observation = record.asset_observation
+        entry = observation.metadata.get("newest_updated_at") if observation else None
         value = getattr(entry, "value", None)
         if isinstance(value, int):
             values.append(value)
@@ -49,6 +52,12 @@ def oldest_update_after(client: IntercomClient, second: int) -> int | None:
     return int(first["updated_at"]) if first else None
 
 
+def _full_refresh(record: dg.EventLogRecord) -> bool:
+    materialization = record.asset_materialization
+    entry = materialization.metadata.get("full_refresh") if materialization else None
+    return getattr(entry, "value", None) is True
+
+
 def build_freshness_checks(spec: MirrorSpec) -> list[dg.AssetChecksDefinition]:
     """`yesterday_synced` on `{prefix}/messages` and `sync_lag` on `{prefix}/conversations`."""
 
@@ -56,7 +65,8 @@ def build_freshness_checks(spec: MirrorSpec) -> list[dg.AssetChecksDefinition]:
         asset=spec.messages_key,
         name="yesterday_synced",
         description=(
-            f"Yesterday's partition was synced after the day ended, by {DEADLINE_HOURS:02d}:00 UTC."
+            "Yesterday's partition was fully refreshed after the day ended, by "
+            f"{DEADLINE_HOURS:02d}:00 UTC (a sensor run of a few conversations does not count)."
         ),
     )
     def yesterday_synced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
@@ -70,9 +80,11 @@ def build_freshness_checks(spec: MirrorSpec) -> list[dg.AssetChecksDefinition]:
             )
         day_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
         records = context.instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=spec.messages_key, asset_partitions=[key]), limit=1
+            dg.AssetRecordsFilter(asset_key=spec.messages_key, asset_partitions=[key]),
+            limit=RECENT_DAY_RECORDS,
         ).records
-        synced = datetime.fromtimestamp(records[0].timestamp, UTC) if records else None
+        full = [record for record in records if _full_refresh(record)]
+        synced = datetime.fromtimestamp(full[0].timestamp, UTC) if full else None
         metadata = {"day": key, "last_synced": _utc(synced) if synced else "never"}
         if synced is not None and synced >= day_end:
             return dg.AssetCheckResult(
@@ -81,7 +93,9 @@ def build_freshness_checks(spec: MirrorSpec) -> list[dg.AssetChecksDefinition]:
                 description=f"{key} was synced at {_utc(synced)}, after the day ended.",
             )
         when = (
-            f"was last synced at {_utc(synced)}, before it ended" if synced else "was never synced"
+            f"was last fully refreshed at {_utc(synced)}, before it ended"
+            if synced
+            else "was never fully refreshed"
         )
         return dg.AssetCheckResult(
             passed=False,

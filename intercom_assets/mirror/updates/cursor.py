@@ -2,7 +2,8 @@
 
 The sensor walks conversations in (`updated_at`, `id`) order. `Position` is where the next
 tick resumes; `seen` remembers what was already handed to a run inside the index-lag overlap,
-so re-reading that overlap never requests the same change twice.
+so re-reading that overlap never requests the same change twice. `pending` holds the run keys
+requested and not yet seen to succeed, so a failed run's changes are requested again.
 """
 
 import json
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 # Upper bound on remembered (id, updated_at) pairs: keeps the cursor small; forgetting the
 # oldest only risks a redundant run, which costs search calls but no GETs.
 MAX_SEEN = 5_000
-VERSION = 1
+VERSION = 2
+# Version 1 cursors (before `pending`) are read as having nothing pending.
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class UpdatesCursor:
     seen: dict[str, int] = field(default_factory=dict)
     deleted_at: int | None = None
     deleted_ids: list[str] = field(default_factory=list)
+    # run_key -> when it was requested (UNIX seconds, this machine's clock)
+    pending: dict[str, int] = field(default_factory=dict)
 
     def is_new(self, conversation_id: str, updated_at: int) -> bool:
         return self.seen.get(conversation_id) != updated_at
@@ -58,6 +63,7 @@ class UpdatesCursor:
                 "newest": self.newest,
                 "seen": self.seen,
                 "deleted": [self.deleted_at, self.deleted_ids],
+                "pending": self.pending,
             },
             separators=(",", ":"),
         )
@@ -65,7 +71,7 @@ class UpdatesCursor:
     @classmethod
     def from_json(cls, text: str) -> "UpdatesCursor":
         data = json.loads(text)
-        if data.get("version") != VERSION:
+        if data.get("version") not in READABLE_VERSIONS:
             raise ValueError(
                 f"unknown intercom_updates_sensor cursor version {data.get('version')}"
             )
@@ -77,4 +83,5 @@ class UpdatesCursor:
             seen={str(k): int(v) for k, v in data["seen"].items()},
             deleted_at=deleted_at,
             deleted_ids=list(deleted_ids),
+            pending={str(k): int(v) for k, v in data.get("pending", {}).items()},
         )

@@ -8,7 +8,14 @@ from intercom_assets.definitions import defs
 from intercom_assets.mirror.build import build_defs
 from intercom_assets.mirror.checks.freshness import deadline_day
 from intercom_assets.mirror.spec import MirrorSpec
-from intercom_assets_tests.support import HISTORY, check_metadata, evaluation, run_job
+from intercom_assets_tests.support import (
+    HISTORY,
+    check_metadata,
+    day_metadata,
+    evaluation,
+    run_job,
+    sync_config,
+)
 
 
 def _freshness(resources, instance, built: dg.Definitions = defs) -> dg.ExecuteInProcessResult:
@@ -84,7 +91,33 @@ def test_yesterday_synced_fails_until_the_day_is_synced_after_it_ended(
     after = evaluation(_freshness(resources, _isolated_instance), "yesterday_synced")
 
     assert (before.passed, check_metadata(before)) == (False, {"day": day, "last_synced": "never"})
-    assert before.description.startswith(f"The day {day} was never synced")
+    assert before.description.startswith(f"The day {day} was never fully refreshed")
     assert "Turn on intercom_daily_schedule" in before.description
     assert after.passed
     assert after.description.startswith(f"{day} was synced at ")
+
+
+def test_yesterday_synced_counts_only_a_full_refresh_of_yesterday(
+    emulator, resources, _isolated_instance
+):
+    day = deadline_day(datetime.now(UTC))
+    noon = int(datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp())
+    emulator.set_now(int(datetime.now(UTC).timestamp()))
+    created = emulator.create_conversation(created_at=noon, parts=1)
+
+    # A sensor run fetching one conversation of yesterday records yesterday's partition...
+    narrowed = run_job(
+        "intercom_sync_job",
+        resources,
+        _isolated_instance,
+        run_config=sync_config(conversation_ids=[created]),
+    )
+    before = evaluation(_freshness(resources, _isolated_instance), "yesterday_synced")
+    run_job("intercom_sync_job", resources, _isolated_instance, partition_key=day.isoformat())
+    after = evaluation(_freshness(resources, _isolated_instance), "yesterday_synced")
+
+    assert sorted(day_metadata(narrowed, "messages")) == [day.isoformat()]
+    # ...but only a full refresh of the day proves it complete.
+    assert (before.passed, check_metadata(before)["last_synced"]) == (False, "never")
+    assert before.description.startswith(f"The day {day} was never fully refreshed")
+    assert after.passed
