@@ -85,7 +85,7 @@ def test_a_sensor_run_with_a_reply_and_a_close_updates_metrics_kpis_and_admins(
     (cid, parts_before) = query(
         mirrored,
         "SELECT conversation_id, count_total_parts FROM intercom.conversation_metrics"
-        " WHERE conversation_state <> 'closed' ORDER BY conversation_created_at LIMIT 1 OFFSET 8",
+        " WHERE conversation_state <> 'closed' ORDER BY conversation_created_at LIMIT 1 OFFSET 2",
     )[0]
     day = _day(emulator.snapshot(cid)["created_at"])
     first = tick(updates_sensor, mirrored, _isolated_instance, None)
