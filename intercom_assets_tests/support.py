@@ -1,7 +1,11 @@
 """The one test support module: payloads, emulator and client helpers, real runs and ticks,
 and precise comparisons of the mirror with the emulator's ground truth."""
 
+import json
 import logging
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -385,3 +389,82 @@ def evaluation(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEva
 
 def check_metadata(found: dg.AssetCheckEvaluation) -> dict[str, Any]:
     return {key: value.value for key, value in found.metadata.items()}
+
+
+# -- A faulty network in front of the emulator ---------------------------------------------
+
+Hook = Callable[[str, str, dict[str, Any] | None], bool]
+Rewrite = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+class Proxy:
+    """A loopback HTTP proxy to the emulator that can fail chosen requests (503 HTML, as a
+    gateway does) or rewrite JSON answers; what real Intercom may do and the emulator won't."""
+
+    def __init__(
+        self, emulator: Emulator, *, fail: Hook | None = None, rewrite: Rewrite | None = None
+    ) -> None:
+        self.upstream, self.fail, self.rewrite = emulator.base_url, fail, rewrite
+        self.failed = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                if proxy.fail and proxy.fail(self.command, self.path, body):
+                    proxy.failed += 1
+                    page = b"<html><body>503 Service Unavailable</body></html>"
+                    self.send_response(503)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream = requests.request(
+                    self.command, proxy.upstream + self.path, data=raw, headers=headers, timeout=30
+                )
+                content = upstream.content
+                if proxy.rewrite and "json" in upstream.headers.get("Content-Type", ""):
+                    path = self.path.split("?")[0]
+                    content = json.dumps(proxy.rewrite(path, upstream.json())).encode()
+                self.send_response(upstream.status_code)
+                for key, value in upstream.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Proxy":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def via(proxy: Proxy, resources: dict[str, Any], **intercom: Any) -> dict[str, Any]:
+    """The same resources talking to Intercom through `proxy`."""
+    current = resources["intercom"]
+    return {
+        **resources,
+        "intercom": IntercomResource(
+            access_token=current.access_token,
+            base_url=proxy.base_url,
+            max_requests_per_minute=current.max_requests_per_minute,
+            **intercom,
+        ),
+    }

@@ -154,6 +154,20 @@ class IntercomClient:
         exhausted, a rejected request) is reported to it and the other windows go on; auth,
         permission and version errors are still raised.
         """
+        for _, page in self.search_windows_tagged(
+            field, windows, extra_filters=extra_filters, on_window_error=on_window_error
+        ):
+            yield page
+
+    def search_windows_tagged(
+        self,
+        field: str,
+        windows: Sequence[tuple[int, int]],
+        *,
+        extra_filters: list[dict[str, Any]] | None = None,
+        on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
+    ) -> Iterator[tuple[tuple[int, int], list[Conversation]]]:
+        """`search_windows`, each page with the window it came from."""
         if not windows:
             return
         workers = min(self.concurrency, len(windows))
@@ -170,7 +184,7 @@ class IntercomClient:
                 # Raw pages: the consumer's one `seen` set dedupes within and across windows.
                 query = window_query(field, start, end, extra_filters)
                 for page in self.search_pages(query, sort=ascending(field)):
-                    if not _put(pages, page, stop):
+                    if not _put(pages, ((start, end), page), stop):
                         return
             except (IntercomRequestError, IntercomUnavailableError) as exc:
                 if on_window_error is None:
@@ -198,8 +212,10 @@ class IntercomClient:
                     on_window_error(item.window, item.error)
                 elif isinstance(item, Exception):
                     raise item
-                elif fresh := _unseen(cast(list[Conversation], item), seen):
-                    yield fresh
+                else:
+                    window, page = cast(tuple[tuple[int, int], list[Conversation]], item)
+                    if fresh := _unseen(page, seen):
+                        yield window, fresh
         finally:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)

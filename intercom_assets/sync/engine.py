@@ -140,12 +140,20 @@ def sync_conversations(
         log.warning("Searching the conversations created on %s failed: %s", day, error)
         ledger.fail(day, f"search failed: {error}")
 
-    pages = client.search_windows(
-        "created_at",
-        window.day_windows(),
-        extra_filters=window.update_filters(),
-        on_window_error=window_failed,
-    )
+    # Records without a usable creation time are placed on the day whose window found them.
+    window_days: dict[str, str | None] = {}
+
+    def pages() -> Iterator[list[dict[str, Any]]]:
+        for (start, _), page in client.search_windows_tagged(
+            "created_at",
+            window.day_windows(),
+            extra_filters=window.update_filters(),
+            on_window_error=window_failed,
+        ):
+            for item in page:
+                if day_of(item.get("created_at")) is None and item.get("id") is not None:
+                    window_days[str(item["id"])] = day_of(start)
+            yield page
 
     def write(batch: list[dict[str, Any]]) -> None:
         versions = conversation_versions(batch)
@@ -157,7 +165,8 @@ def sync_conversations(
             ledger.add(day, new=new, changed=changed)
         created = _created_days(batch)
         for rejected in transformed.rejected:
-            ledger.reject(created.get(str(rejected.id)))
+            cid = str(rejected.id)
+            ledger.reject(created.get(cid) or window_days.get(cid))
         result.rejected.extend(transformed.rejected)
         seen.update(versions["id"].to_list())
         result.new += changes.new
@@ -171,7 +180,7 @@ def sync_conversations(
         WriteSession(database, log) as session,
         BackgroundWriter(write, on_idle=session.release) as writer,
     ):
-        for batch in _batched(pages, batch_size):
+        for batch in _batched(pages(), batch_size):
             writer.submit(batch)
             progress.advance(len(batch))
     result.seen = len(seen)

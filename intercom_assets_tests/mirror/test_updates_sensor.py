@@ -14,7 +14,6 @@ import pytest
 
 from intercom_assets.client import IntercomAuthError
 from intercom_assets.mirror.sensor import TickLimits
-from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG
 from intercom_assets.mirror.updates.scan import Budget
 from intercom_assets_tests.support import (
     FIXED_NOW,
@@ -31,26 +30,25 @@ def _day(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).date().isoformat()
 
 
+def _ids(request: dg.RunRequest) -> list[str]:
+    """The conversations a sync run request fetches."""
+    return request.run_config["ops"]["intercom__sync"]["config"]["conversation_ids"]
+
+
 def _covers(request: dg.RunRequest, snapshot: dict) -> bool:
-    """Whether a sync run request refreshes this conversation (its day and its update)."""
-    first = request.partition_key or request.tags[RANGE_START_TAG]
-    last = request.partition_key or request.tags[RANGE_END_TAG]
-    window = request.run_config["ops"]["intercom__conversations"]["config"]
-    return (
-        first <= _day(snapshot["created_at"]) <= last
-        and window["updated_since"] <= snapshot["updated_at"] < window["updated_before"]
-    )
+    """Whether a sync run request fetches this conversation."""
+    return snapshot["id"] in _ids(request)
 
 
 def _sync_requests(result) -> list[dg.RunRequest]:
     return [r for r in result.run_requests if r.job_name == "intercom_sync_job"]
 
 
-def test_first_tick_requests_nothing_and_a_quiet_tick_skips_with_a_reason(
-    emulator, mirrored, updates_sensor, _isolated_instance
+def test_first_tick_before_any_sync_requests_nothing_and_a_quiet_tick_skips_with_a_reason(
+    emulator, resources, updates_sensor, _isolated_instance
 ):
-    first = tick(updates_sensor, mirrored, _isolated_instance, None)
-    quiet = tick(updates_sensor, mirrored, _isolated_instance, first.cursor)
+    first = tick(updates_sensor, resources, _isolated_instance, None)
+    quiet = tick(updates_sensor, resources, _isolated_instance, first.cursor)
 
     assert first.run_requests == []
     assert first.skip_message == (
@@ -83,15 +81,12 @@ def test_a_tick_after_changes_syncs_exactly_the_changed_conversations(
     results = execute(second.run_requests, mirrored, _isolated_instance)
 
     (sync,) = _sync_requests(second)
-    assert (sync.partition_key, sync.tags[RANGE_START_TAG], sync.tags[RANGE_END_TAG]) == (
+    # No partition: the run fetches exactly the changed ids and searches nothing.
+    assert (sync.partition_key, sync.tags) == (
         None,
-        "2026-11-18",
-        "2026-11-20",
+        {"intercom/attempt": "1", "dagster/sensor_name": "intercom_updates_sensor"},
     )
-    assert sync.run_config["ops"]["intercom__conversations"]["config"] == {
-        "updated_since": changed_at,
-        "updated_before": changed_at + 1,
-    }
+    assert _ids(sync) == sorted([ids[0], ids[9], ids[12], ids[17], created_today])
     (deletions,) = [r for r in second.run_requests if r.job_name == "intercom_deletions_job"]
     assert deletions.run_config["ops"]["intercom__deleted_conversations"]["config"] == {
         "deleted_since": 0,
@@ -101,6 +96,7 @@ def test_a_tick_after_changes_syncs_exactly_the_changed_conversations(
     assert all(result.success for result in results)
     assert differences(emulator, duckdb_path) == []
     assert emulator.requests["get"] == 5  # 4 changed + 1 created; unchanged ones cost nothing
+    assert emulator.requests["search"] == 1  # the tick's one page; the runs search nothing
     assert query(duckdb_path, "SELECT id, detected_via FROM intercom.deleted_conversations") == [
         (ids[20], "deleted_endpoint")
     ]
@@ -109,18 +105,32 @@ def test_a_tick_after_changes_syncs_exactly_the_changed_conversations(
     ) == [(created_today,)]
 
 
-def test_a_change_on_one_day_requests_that_partition(
-    emulator, mirrored, updates_sensor, _isolated_instance
+def test_a_sensor_run_records_materializations_only_for_the_days_it_changed(
+    emulator, mirrored, duckdb_path, updates_sensor, _isolated_instance
 ):
     first = tick(updates_sensor, mirrored, _isolated_instance, None)
+    execute(first.run_requests, mirrored, _isolated_instance)
+    ids = emulator.conversation_ids()
     emulator.advance(5)
-    emulator.add_parts(emulator.conversation_ids()[3])
+    emulator.add_parts(ids[3])  # created 2026-11-18
+    emulator.close(ids[4])  # created 2026-11-18
+    emulator.reset_counters()
 
     second = tick(updates_sensor, mirrored, _isolated_instance, first.cursor)
+    (run,) = execute(second.run_requests, mirrored, _isolated_instance)
 
     (request,) = second.run_requests
-    assert request.partition_key == "2026-11-18"
-    assert RANGE_START_TAG not in request.tags
+    assert (request.partition_key, _ids(request)) == (None, sorted([ids[3], ids[4]]))
+    assert run.success
+    materialized = [
+        (e.asset_key.to_user_string(), e.partition) for e in run.get_asset_materialization_events()
+    ]
+    assert materialized == [
+        ("intercom/conversations", "2026-11-18"),
+        ("intercom/messages", "2026-11-18"),
+    ]
+    assert (emulator.requests["get"], emulator.requests["search"]) == (2, 1)
+    assert differences(emulator, duckdb_path) == []
 
 
 def test_the_cursor_survives_a_restart(emulator, mirrored, duckdb_path, _isolated_instance):
