@@ -86,19 +86,23 @@ def _summarize(
 
 
 def run_sync_job(
-    first_day: str, last_day: str, *, concurrency: int | None = None, log_level: str = "INFO"
+    first_day: str,
+    last_day: str,
+    *,
+    max_concurrency: int | None = None,
+    log_level: str = "INFO",
 ) -> JobOutcome:
     """One single-run backfill of [first_day, last_day], as the UI's backfill dialog launches it.
 
-    `concurrency` overrides IntercomResource.concurrency (default: the production value).
+    `max_concurrency` overrides IntercomResource.max_concurrency (default: the production value).
     """
     from intercom_assets.definitions import defs
 
     job = defs.resolve_job_def("intercom_sync_job")
     resources: dict[str, Any] = {}
-    if concurrency is not None:
+    if max_concurrency is not None:
         intercom = defs.resources["intercom"]
-        resources["intercom"] = intercom.model_copy(update={"concurrency": concurrency})
+        resources["intercom"] = intercom.model_copy(update={"max_concurrency": max_concurrency})
     started, rss = time.monotonic(), RssSampler()
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
@@ -119,11 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run intercom_sync_job; print a JSON outcome.")
     parser.add_argument("first_day")
     parser.add_argument("last_day")
-    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--max-concurrency", type=int, default=None)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     outcome = run_sync_job(
-        args.first_day, args.last_day, concurrency=args.concurrency, log_level=args.log_level
+        args.first_day,
+        args.last_day,
+        max_concurrency=args.max_concurrency,
+        log_level=args.log_level,
     )
     print(json.dumps(asdict(outcome)), flush=True)
     return 0 if outcome.success else 1

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     with scenario(args) as scene:
         apply_env(scene.env)
         run = (scene.first_day, scene.last_day)
-        initial = run_sync_job(*run, concurrency=args.concurrency, log_level=args.log_level)
+        initial = run_sync_job(*run, max_concurrency=args.max_concurrency, log_level=args.log_level)
         print(
             f"initial sync: {'ok' if initial.success else 'FAILED'} in "
             f"{initial.wall_seconds:.1f}s, {initial.counters['api_requests']:,} requests",
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         scene.emulator.reset()
         load = SystemLoad(lambda: own_usage()[0] + scene.emulator.stats().cpu_seconds)
-        rerun = run_sync_job(*run, concurrency=args.concurrency, log_level=args.log_level)
+        rerun = run_sync_job(*run, max_concurrency=args.max_concurrency, log_level=args.log_level)
         stats = scene.emulator.stats()
         load_line = load.line()
     gets = stats.requests.get("get", 0)

@@ -24,17 +24,35 @@ from benchmarks.emulator_process import EmulatorProcess, EmulatorStats, emulator
 from benchmarks.job import JobOutcome
 
 
-def add_arguments(parser: argparse.ArgumentParser, *, conversations: int) -> None:
+def add_arguments(
+    parser: argparse.ArgumentParser, *, conversations: int, latency_list: bool = False
+) -> None:
+    """`latency_list`: `--latency-ms` takes a comma-separated list (one run per latency)."""
     add = parser.add_argument
     add("--conversations", type=int, default=conversations, help="N, spread over --days")
     add("--days", type=int, default=100, help="days of emulated history (one partition each)")
-    add("--latency-ms", type=float, default=80.0, help="emulated per-request latency")
+    if latency_list:
+        add("--latency-ms", type=_floats, default=[80.0], help="e.g. 80,300,1000")
+    else:
+        add("--latency-ms", type=float, default=80.0, help="emulated per-request latency")
+    add("--jitter", type=float, default=0.0, help="0.5: each latency within +/-50%%")
+    add("--search-latency-ms", type=float, default=0.0, help="search pages (default: latency)")
+    add(
+        "--charge-after-latency",
+        action="store_true",
+        help="the emulator charges a request to the rate-limit window when it answers, "
+        "not when it arrives (the default: Intercom's latency is processing time)",
+    )
     add("--rate-limit", type=int, default=1667, help="emulated budget per window")
     add("--window-seconds", type=float, default=10.0)
     add("--mean-parts", type=float, default=8.0, help="mean parts per conversation")
     add("--seed", type=int, default=7)
-    add("--concurrency", type=int, default=None, help="override IntercomResource.concurrency")
+    add("--max-concurrency", type=int, default=None, help="override INTERCOM_MAX_CONCURRENCY")
     add("--workdir", type=Path, default=None, help="keep DuckDB and DAGSTER_HOME here")
+
+
+def _floats(raw: str) -> list[float]:
+    return [float(value) for value in raw.split(",") if value.strip()]
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,9 @@ def scenario(args: argparse.Namespace) -> Iterator[Scenario]:
         f"--days={args.days}",
         f"--conversations-per-day={per_day}",
         f"--latency-ms={args.latency_ms}",
+        f"--latency-jitter={args.jitter}",
+        f"--search-latency-ms={args.search_latency_ms}",
+        *([] if args.charge_after_latency else ["--charge-on-arrival"]),
         f"--rate-limit={args.rate_limit}",
         f"--window-seconds={args.window_seconds}",
         f"--mean-parts={args.mean_parts}",
@@ -73,7 +94,8 @@ def scenario(args: argparse.Namespace) -> Iterator[Scenario]:
             print(
                 f"emulator pid {emulator.pid}: {emulator.conversations:,} conversations over "
                 f"{args.days} days (built in {emulator.build_seconds:.1f}s), "
-                f"latency {args.latency_ms:g} ms, budget {args.rate_limit}/"
+                f"latency {args.latency_ms:g} ms (jitter {args.jitter:g}), "
+                f"budget {args.rate_limit}/"
                 f"{args.window_seconds:g}s",
                 flush=True,
             )

@@ -41,7 +41,7 @@ def _children_cpu() -> float:
 def _start_run(
     first: str, last: str, env: dict[str, str], args: argparse.Namespace
 ) -> subprocess.Popen:
-    extra = ["--concurrency", str(args.concurrency)] if args.concurrency else []
+    extra = ["--max-concurrency", str(args.max_concurrency)] if args.max_concurrency else []
     command = module_command("benchmarks.job", first, last, "--log-level", args.log_level, *extra)
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=child_env(**env))
 

@@ -3,6 +3,7 @@ and precise comparisons of the mirror with the emulator's ground truth."""
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG, RUN_KEY_TAG
 from intercom_assets.storage import PART_LIMIT, reader
 
+REPO = Path(__file__).parents[1]
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
 FIXED_NOW = 1_795_188_600
 HISTORY = ("2026-11-18", "2026-11-20")  # the conftest emulator's three days
@@ -156,7 +158,11 @@ def everything() -> dict[str, Any]:
 
 def make_client(emu: Emulator, token: str | None = None, **overrides: object) -> IntercomClient:
     """A client with millisecond backoff so fault tests stay fast."""
-    options: dict = {"concurrency": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05}
+    options: dict = {
+        "max_concurrency": 4,
+        "backoff_base_seconds": 0.01,
+        "backoff_max_seconds": 0.05,
+    }
     options.update(overrides)
     return IntercomClient(emu.base_url, token or emu.token, **options)
 
@@ -252,6 +258,42 @@ def tick(
         definitions=defs,
     ) as context:
         return sensor.evaluate_tick(context)
+
+
+def without_intercom_env(monkeypatch: Any) -> None:
+    """Unset every INTERCOM_* variable: the code location's defaults."""
+    for name in list(os.environ):
+        if name.startswith("INTERCOM_"):
+            monkeypatch.delenv(name)
+
+
+def _name(key: dg.AssetKey | dg.AssetCheckKey) -> str:
+    if isinstance(key, dg.AssetCheckKey):
+        return f"{key.asset_key.to_user_string()}:{key.name}"
+    return key.to_user_string()
+
+
+def code_location_snapshot(built: dg.Definitions) -> dict[str, Any]:
+    """Every public name a code location defines and what each job, sensor, schedule targets."""
+    repository = built.get_repository_def()
+    graph = repository.asset_graph
+    jobs = {}
+    for job in repository.get_all_jobs():
+        if not job.name.startswith("__"):
+            layer = job.asset_layer
+            keys = [*layer.selected_asset_keys, *layer.asset_graph.asset_check_keys]
+            jobs[job.name] = sorted(_name(key) for key in keys)
+    return {
+        "assets": sorted(_name(key) for key in graph.get_all_asset_keys()),
+        "checks": sorted(_name(key) for key in graph.asset_check_keys),
+        "jobs": jobs,
+        "sensors": {s.name: sorted(j.name for j in s.jobs) for s in repository.sensor_defs},
+        "schedules": {s.name: s.job_name for s in repository.schedule_defs},
+        "resources": {
+            key: getattr(getattr(resource, "access_token", None), "env_var_name", None)
+            for key, resource in sorted((built.resources or {}).items())
+        },
+    }
 
 
 def query(target: Path | str | dict[str, Any], sql: str, params: list | None = None) -> list[tuple]:

@@ -4,19 +4,19 @@ import argparse
 import os
 import sys
 
-from intercom_assets.mirror.settings import spec_from_env
 from intercom_assets.mirror.spec import ConfigError
 
 
 def _test_connection(_: argparse.Namespace) -> int:
     """The "Test Connection" button: /me, a one-result search, one GET; advice on failure."""
     from intercom_assets.client.connection_check import check_connection
+    from intercom_assets.components import load_workspace_spec
     from intercom_assets.mirror.resources import IntercomResource
 
-    spec = spec_from_env()
-    token = os.environ.get("INTERCOM_ACCESS_TOKEN", "").strip()
+    spec = load_workspace_spec()
+    token = os.environ.get(spec.access_token_env, "").strip()
     if not token:
-        print("INTERCOM_ACCESS_TOKEN is not set: paste your Intercom access token into it.")
+        print(f"{spec.access_token_env} is not set: paste your Intercom access token into it.")
         return 2
     resource = IntercomResource(
         access_token=token,
@@ -46,9 +46,10 @@ def _query(args: argparse.Namespace) -> int:
     """Run one read-only query on a short connection: the supported way to read during syncs."""
     import logging
 
+    from intercom_assets.components import load_workspace_spec
     from intercom_assets.storage import reader
 
-    with reader(spec_from_env().duckdb_path, logging.getLogger("intercom-assets")) as conn:
+    with reader(load_workspace_spec().duckdb_path, logging.getLogger("intercom-assets")) as conn:
         print(conn.sql(args.sql))
     return 0
 

@@ -1,9 +1,10 @@
-"""IntercomClient: the endpoints the sync needs, with pagination and bounded concurrency.
+"""IntercomClient: the endpoints the sync needs, with pagination and adaptive concurrency.
 
 Search pages within one window form a sequential cursor chain, and Intercom's search can take
 seconds per page, so long ranges are split into windows searched in parallel. Parts come only
-from one GET per conversation, so those run on a bounded pool too. Everything shares one
-transport, hence one rate limiter and one set of counters.
+from one GET per conversation, so those run in parallel too. Everything shares one transport,
+hence one rate limiter, one concurrency controller (how many requests are in flight, from
+latency and the budget), one payload budget (bytes held) and one set of counters.
 """
 
 from __future__ import annotations
@@ -12,12 +13,19 @@ import itertools
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
 
+from intercom_assets.client.concurrency import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    ConcurrencyController,
+    PayloadBudget,
+)
 from intercom_assets.client.errors import (
     IntercomError,
     IntercomNotFoundError,
@@ -46,6 +54,8 @@ _DONE = object()
 class IntercomClient:
     """Thread-safe Intercom API client. Use it as a context manager or call `close()`.
 
+    `max_concurrency` is the ceiling on requests in flight (the controller picks how many
+    below it); `max_payload_bytes` caps response bytes in flight and not yet consumed.
     `backoff_*` set the retry delays for 5xx/connection faults; tests shrink them to stay fast.
     """
 
@@ -58,7 +68,8 @@ class IntercomClient:
         timeout: float = 30.0,
         max_requests_per_minute: int = 10_000,
         max_retries: int = 8,
-        concurrency: int = 16,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         logger: logging.Logger | None = None,
         backoff_base_seconds: float = 0.5,
         backoff_max_seconds: float = 30.0,
@@ -66,18 +77,25 @@ class IntercomClient:
         _require(timeout > 0, f"timeout must be > 0 seconds, got {timeout}")
         _require(max_requests_per_minute >= 1, "max_requests_per_minute must be >= 1")
         _require(max_retries >= 0, f"max_retries must be >= 0, got {max_retries}")
-        _require(concurrency >= 1, f"concurrency must be >= 1, got {concurrency}")
-        self.concurrency = concurrency
+        _require(max_concurrency >= 1, f"max_concurrency must be >= 1, got {max_concurrency}")
+        _require(max_payload_bytes >= 1, "max_payload_bytes must be >= 1")
+        self.max_concurrency = max_concurrency
         self.stats = RequestStats()
+        self.limiter = RateLimiter(
+            max_requests_per_minute, latency=lambda: self.controller.latency or 0.0
+        )
+        self.controller = ConcurrencyController(max_concurrency, self.limiter.rate)
+        self.payloads = PayloadBudget(max_payload_bytes)
         self._http = Transport(
             base_url,
             token,
             api_version=api_version,
             timeout=timeout,
-            limiter=RateLimiter(max_requests_per_minute, concurrency=concurrency),
+            limiter=self.limiter,
+            controller=self.controller,
+            payloads=self.payloads,
             stats=self.stats,
             max_retries=max_retries,
-            concurrency=concurrency,
             logger=logger or logging.getLogger(__name__),
             backoff_base=backoff_base_seconds,
             backoff_max=backoff_max_seconds,
@@ -111,14 +129,28 @@ class IntercomClient:
         self, query: dict[str, Any], *, per_page: int = 150, sort: dict[str, str] | None = None
     ) -> Iterator[list[Conversation]]:
         """Every page of a search, following `pages.next.starting_after` to the last page."""
+        for page, size in self._held_pages(query, per_page=per_page, sort=sort):
+            self._http.release_payload(size)
+            yield page
+
+    def _held_pages(
+        self, query: dict[str, Any], *, per_page: int = 150, sort: dict[str, str] | None = None
+    ) -> Iterator[tuple[list[Conversation], int]]:
+        """`search_pages` with each body's size, held in the payload budget until released."""
         cursor: str | None = None
         while True:
             body = search_body(query, per_page=per_page, starting_after=cursor, sort=sort)
-            payload = self._http.request(
+            payload, size = self._http.request_held(
                 "POST", "/conversations/search", endpoint="search", body=body
             )
-            yield _items(payload, "POST /conversations/search")
+            try:
+                page = _items(payload, "POST /conversations/search")
+            except IntercomError:
+                self._http.release_payload(size)
+                raise
             cursor = next_cursor(payload)
+            del payload
+            yield page, size
             if cursor is None:
                 return
 
@@ -131,11 +163,10 @@ class IntercomClient:
         extra_filters: list[dict[str, Any]] | None = None,
     ) -> Iterator[list[Conversation]]:
         """Conversations with `start <= field < end`, ascending by `field`, each id once."""
-        seen: set[str] = set()
+        recent = _RecentIds()
         query = window_query(field, start, end, extra_filters)
         for page in self.search_pages(query, sort=ascending(field)):
-            fresh = _unseen(page, seen)
-            if fresh:
+            if fresh := recent.unseen(page):
                 yield fresh
 
     def search_windows(
@@ -146,13 +177,17 @@ class IntercomClient:
         extra_filters: list[dict[str, Any]] | None = None,
         on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
     ) -> Iterator[list[Conversation]]:
-        """`search_window` for many windows at once (up to `concurrency` in parallel).
+        """`search_window` for many windows at once, as many in parallel as the concurrency
+        controller allows.
 
-        Pages are yielded as they arrive, so pages of different windows interleave; each id is
-        yielded once across all windows. The first error stops every window and is raised,
-        unless `on_window_error` is given: then a window whose search fails for good (retries
-        exhausted, a rejected request) is reported to it and the other windows go on; auth,
-        permission and version errors are still raised.
+        Overlapping windows are clipped first, so each id is in one window (a field like
+        `created_at` never changes) and is yielded once. Pages are yielded as they arrive, so
+        pages of different windows interleave. Memory stays flat: a short queue, the payload
+        budget, and per-window dedupe that remembers only the last pages of its cursor chain.
+        The first error stops every window and is raised, unless `on_window_error` is given:
+        then a window whose search fails for good (retries exhausted, a rejected request) is
+        reported to it and the other windows go on; auth, permission and version errors are
+        still raised.
         """
         for _, page in self.search_windows_tagged(
             field, windows, extra_filters=extra_filters, on_window_error=on_window_error
@@ -167,12 +202,10 @@ class IntercomClient:
         extra_filters: list[dict[str, Any]] | None = None,
         on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
     ) -> Iterator[tuple[tuple[int, int], list[Conversation]]]:
-        """`search_windows`, each page with the window it came from."""
-        if not windows:
+        """`search_windows`, each page with the (clipped) window it came from."""
+        disjoint = _disjoint(windows)
+        if not disjoint:
             return
-        workers = min(self.concurrency, len(windows))
-        # Searching outpaces the DuckDB writer: a short queue keeps at most ~workers + 4 pages
-        # of decoded conversations in memory instead of letting them pile up.
         pages: queue.Queue[object] = queue.Queue(maxsize=4)
         stop = threading.Event()  # the consumer went away or raised
         failed = threading.Event()  # a window failed: start no further windows
@@ -181,10 +214,11 @@ class IntercomClient:
             if failed.is_set():
                 return  # the failure is already queued; the consumer raises it
             try:
-                # Raw pages: the consumer's one `seen` set dedupes within and across windows.
+                recent = _RecentIds()
                 query = window_query(field, start, end, extra_filters)
-                for page in self.search_pages(query, sort=ascending(field)):
-                    if not _put(pages, ((start, end), page), stop):
+                for page, size in self._held_pages(query, sort=ascending(field)):
+                    if not _put(pages, ((start, end), recent.unseen(page), size), stop):
+                        self._http.release_payload(size)
                         return
             except (IntercomRequestError, IntercomUnavailableError) as exc:
                 if on_window_error is None:
@@ -197,14 +231,21 @@ class IntercomClient:
                 return
             _put(pages, _DONE, stop)
 
+        workers = min(self.max_concurrency, len(disjoint))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intercom-search")
         try:
-            for start, end in windows:
-                pool.submit(run, start, end)
-            seen: set[str] = set()
-            finished = 0
-            while finished < len(windows):
-                item = pages.get()
+            todo = iter(disjoint)
+            started = finished = 0
+            while finished < len(disjoint):
+                # Keep about as many windows going as requests may be in flight.
+                room = min(len(disjoint), finished + self.controller.limit + 2) - started
+                for start, end in itertools.islice(todo, max(room, 0)):
+                    pool.submit(run, start, end)
+                    started += 1
+                try:
+                    item = pages.get(timeout=_POLL_SECONDS)
+                except queue.Empty:
+                    continue
                 if item is _DONE:
                     finished += 1
                 elif isinstance(item, _WindowFailed) and on_window_error is not None:
@@ -213,53 +254,78 @@ class IntercomClient:
                 elif isinstance(item, Exception):
                     raise item
                 else:
-                    window, page = cast(tuple[tuple[int, int], list[Conversation]], item)
-                    if fresh := _unseen(page, seen):
+                    window, fresh, size = cast(
+                        tuple[tuple[int, int], list[Conversation], int], item
+                    )
+                    self._http.release_payload(size)
+                    if fresh:
                         yield window, fresh
         finally:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
+            _release_queued(pages, self._http.release_payload)
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         """The full conversation with its (newest 500) parts; None if it no longer exists."""
+        payload, size = self._held_get(conversation_id)
+        self._http.release_payload(size)
+        return payload
+
+    def _held_get(self, conversation_id: str) -> tuple[Conversation | None, int]:
         path = f"/conversations/{quote(str(conversation_id), safe='')}"
         try:
-            return self._http.request("GET", path, endpoint="get")
+            return self._http.request_held("GET", path, endpoint="get")
         except IntercomNotFoundError:
             self.stats.count("not_found")
-            return None
+            return None, 0
 
     def get_conversations(
         self, ids: Iterable[str]
     ) -> Iterator[tuple[str, Conversation | IntercomError | None]]:
         """GET many conversations concurrently; yields (id, result) in completion order.
 
-        At most 2 x `concurrency` ids are in flight, so millions of ids cost constant memory.
-        A per-id failure (retries exhausted, a rejected request) is yielded as the value so the
-        caller can record it and go on; auth / permission / version errors are raised.
+        About as many ids are in flight as the concurrency controller allows (a few more wait
+        for a slot), and answered bodies count in the payload budget until yielded, so
+        millions of ids cost constant memory at any latency. A per-id failure (retries
+        exhausted, a rejected request) is yielded as the value so the caller can record it
+        and go on; auth / permission / version errors are raised.
         """
         ids_left = iter(ids)
-        in_flight = 2 * self.concurrency
         pending: dict[Future[Any], str] = {}
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="intercom-get") as pool:
+
+        def top_up() -> None:
+            room = self.controller.limit + 2 - len(pending)
+            for cid in itertools.islice(ids_left, max(room, 0)):
+                pending[pool.submit(self._held_get_or_error, cid)] = cid
+
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-get") as pool:
             try:
-                for cid in itertools.islice(ids_left, in_flight):
-                    pending[pool.submit(self._get_or_error, cid)] = cid
+                top_up()
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        yield pending.pop(future), future.result()
-                    for cid in itertools.islice(ids_left, in_flight - len(pending)):
-                        pending[pool.submit(self._get_or_error, cid)] = cid
+                        cid = pending.pop(future)
+                        result, size = future.result()
+                        self._http.release_payload(size)
+                        yield cid, result
+                        del result
+                    top_up()
             finally:
                 for future in pending:
-                    future.cancel()
+                    if not future.cancel():  # answered or answering: give its bytes back
+                        future.add_done_callback(self._release_answer)
 
-    def _get_or_error(self, conversation_id: str) -> Conversation | IntercomError | None:
+    def _release_answer(self, future: Future[Any]) -> None:
+        if future.exception() is None:
+            self._http.release_payload(future.result()[1])
+
+    def _held_get_or_error(
+        self, conversation_id: str
+    ) -> tuple[Conversation | IntercomError | None, int]:
         try:
-            return self.get_conversation(conversation_id)
+            return self._held_get(conversation_id)
         except (IntercomRequestError, IntercomUnavailableError) as exc:
-            return exc
+            return exc, 0
 
     def deleted_conversations(self, since: int | None = None) -> Iterator[dict[str, Any]]:
         """Deletion records (`id`, `deleted_at`) with `deleted_at >= since`, every page read.
@@ -332,6 +398,52 @@ def _items(payload: dict[str, Any], request: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+class _RecentIds:
+    """Ids of the last pages of one cursor chain: where a shifting index repeats an item.
+
+    Remembering every id of a window would grow with history; a repeat comes from items
+    moving across a page boundary, so the previous pages are enough.
+    """
+
+    def __init__(self, pages: int = 2) -> None:
+        self._pages: deque[set[str]] = deque(maxlen=pages)
+
+    def unseen(self, page: list[Conversation]) -> list[Conversation]:
+        """Items of `page` not on the remembered pages; id-less items pass through."""
+        fresh, ids = [], set()
+        for item in page:
+            cid = item.get("id")
+            if cid is not None:
+                if cid in ids or any(cid in seen for seen in self._pages):
+                    continue
+                ids.add(cid)
+            fresh.append(item)
+        self._pages.append(ids)
+        return fresh
+
+
+def _disjoint(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The windows sorted, each clipped to start where the previous one ended."""
+    clipped: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if clipped:
+            start = max(start, clipped[-1][1])
+        if start < end:
+            clipped.append((start, end))
+    return clipped
+
+
+def _release_queued(target: queue.Queue[object], release: Callable[[int], None]) -> None:
+    """Give back the budget of pages nobody will consume."""
+    while True:
+        try:
+            item = target.get_nowait()
+        except queue.Empty:
+            return
+        if isinstance(item, tuple):
+            release(item[-1])  # (window, page, size)
+
+
 def _list(payload: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
     """The objects of a one-page list response (admin.list, team.list, tag list)."""
     items = payload.get(key)
@@ -340,19 +452,6 @@ def _list(payload: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
             f"Intercom answered GET {path} without a `{key}` list; the next run retries."
         )
     return [item for item in items if isinstance(item, dict)]
-
-
-def _unseen(page: list[Conversation], seen: set[str]) -> list[Conversation]:
-    """Items whose id is not in `seen` (which is updated); id-less items pass through."""
-    fresh = []
-    for item in page:
-        cid = item.get("id")
-        if cid is not None:
-            if cid in seen:
-                continue
-            seen.add(cid)
-        fresh.append(item)
-    return fresh
 
 
 def _put(target: queue.Queue[object], item: object, stop: threading.Event) -> bool:

@@ -17,6 +17,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from intercom_assets.client import codec
+from intercom_assets.client.concurrency import ConcurrencyController, PayloadBudget
 from intercom_assets.client.errors import IntercomUnavailableError, client_error
 from intercom_assets.client.ratelimit import RateHeaders, RateLimiter
 from intercom_assets.client.stats import RequestStats
@@ -29,6 +30,8 @@ RETRYABLE_EXCEPTIONS = (
     requests.exceptions.ContentDecodingError,
 )
 CONNECT_TIMEOUT_SECONDS = 10.0
+# Body size assumed for an endpoint before any of its responses has been seen.
+FIRST_SIZE_ESTIMATE = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,10 @@ class Transport:
         api_version: str,
         timeout: float,
         limiter: RateLimiter,
+        controller: ConcurrencyController,
+        payloads: PayloadBudget,
         stats: RequestStats,
         max_retries: int,
-        concurrency: int,
         logger: logging.Logger,
         backoff_base: float,
         backoff_max: float,
@@ -63,13 +67,16 @@ class Transport:
         self.api_version = api_version
         self._timeout = (min(CONNECT_TIMEOUT_SECONDS, timeout), timeout)
         self._limiter = limiter
+        self._controller = controller
+        self._payloads = payloads
+        self._sizes: dict[str, tuple[int, int]] = {}  # endpoint -> (bodies, bytes) seen
         self._stats = stats
         self._max_retries = max_retries
         self._log = logger
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=controller.ceiling, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._session.headers.update(
@@ -90,10 +97,25 @@ class Transport:
         body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Perform `method path`; raise a typed IntercomError when it cannot succeed."""
+        payload, size = self.request_held(method, path, endpoint=endpoint, params=params, body=body)
+        self._payloads.release(size)
+        return payload
+
+    def request_held(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], int]:
+        """`request`, plus the body's size, which stays counted in the payload budget until
+        the caller passes it to `release_payload` (when its consumer has taken the payload)."""
         label = f"{method} {path}"
         for attempt in range(self._max_retries + 1):
             outcome = self._attempt(method, path, endpoint, params, body)
-            if isinstance(outcome, dict):
+            if isinstance(outcome, tuple):
                 return outcome
             if attempt == self._max_retries:
                 break
@@ -123,23 +145,51 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
-    ) -> dict[str, Any] | _Retry:
-        """One HTTP attempt under the rate limiter. Non-retryable responses raise here."""
-        self._limiter.acquire()
-        self._stats.count_request(endpoint)
-        response: requests.Response | None = None
+    ) -> tuple[dict[str, Any], int] | _Retry:
+        """One HTTP attempt under the payload budget, the concurrency controller and the rate
+        limiter. Returns (payload, body size held); non-retryable responses raise here."""
+        estimate = self._size_estimate(endpoint)
+        self._payloads.reserve(estimate)
+        size = 0
         try:
-            response = self._session.request(
-                method, self.base_url + path, params=params, json=body, timeout=self._timeout
-            )
-            content = response.content
-        except RETRYABLE_EXCEPTIONS as exc:
-            return _Retry(f"{type(exc).__name__} (connection problem)")
+            slot = self._controller.acquire()
+            ticket = self._limiter.acquire()
+            self._stats.count_request(endpoint)
+            response: requests.Response | None = None
+            sent = time.monotonic()
+            try:
+                response = self._session.request(
+                    method, self.base_url + path, params=params, json=body, timeout=self._timeout
+                )
+                content = response.content
+            except RETRYABLE_EXCEPTIONS as exc:
+                return _Retry(f"{type(exc).__name__} (connection problem)")
+            finally:
+                latency = time.monotonic() - sent if response is not None else None
+                rate = RateHeaders.parse(response.headers) if response is not None else None
+                exhausted = response is not None and response.status_code == 429
+                self._limiter.release(ticket, rate, exhausted=exhausted)
+                self._controller.release(slot, latency, rate, exhausted=exhausted)
+            outcome = self._interpret(response.status_code, content, rate, f"{method} {path}")
+            if isinstance(outcome, dict):
+                size = len(content)
+                self._record_size(endpoint, size)
+                return outcome, size
+            return outcome
         finally:
-            rate = RateHeaders.parse(response.headers) if response is not None else None
-            exhausted = response is not None and response.status_code == 429
-            self._limiter.release(rate, exhausted=exhausted)
-        return self._interpret(response.status_code, content, rate, f"{method} {path}")
+            self._payloads.settle(estimate, size)
+
+    def release_payload(self, size: int) -> None:
+        """The consumer has taken a payload returned by `request_held`."""
+        self._payloads.release(size)
+
+    def _size_estimate(self, endpoint: str) -> int:
+        bodies, total = self._sizes.get(endpoint, (0, 0))
+        return total // bodies if bodies else FIRST_SIZE_ESTIMATE
+
+    def _record_size(self, endpoint: str, size: int) -> None:
+        bodies, total = self._sizes.get(endpoint, (0, 0))  # racy by design: an estimate
+        self._sizes[endpoint] = (bodies + 1, total + size)
 
     def _interpret(
         self, status: int, content: bytes, rate: RateHeaders | None, label: str

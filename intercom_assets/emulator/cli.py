@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--invalid-json-rate", type=float, default=0.0)
     add("--truncated-json-rate", type=float, default=0.0)
     add("--wrong-types-rate", type=float, default=0.0)
+    add("--latency-jitter", type=float, default=0.0, help="0.5: each latency within +/-50%%")
+    add("--search-latency-ms", type=float, default=0.0, help="search pages (default: latency)")
+    add("--charge-on-arrival", action="store_true", help="rate-limit on arrival, then delay")
     add("--html-404-rate", type=float, default=0.0, help="gateway HTML 404s on conversation GETs")
     add("--stale-read-rate", type=float, default=0.0, help="GETs served by a lagging replica")
     add("--stale-read-seconds", type=int, default=300)
@@ -107,6 +110,9 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
             invalid_json_rate=args.invalid_json_rate,
             truncated_json_rate=args.truncated_json_rate,
             wrong_types_rate=args.wrong_types_rate,
+            latency_jitter=args.latency_jitter,
+            search_latency_ms=args.search_latency_ms,
+            charge_on_arrival=args.charge_on_arrival,
             html_404_rate=args.html_404_rate,
             stale_read_rate=args.stale_read_rate,
             stale_read_seconds=args.stale_read_seconds,

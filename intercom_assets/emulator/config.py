@@ -39,6 +39,13 @@ class FaultConfig:
     invalid_json_rate: float = 0.0
     truncated_json_rate: float = 0.0
     wrong_types_rate: float = 0.0
+    # Latency is `latency_ms` (`search_latency_ms` for search pages when set), each request
+    # drawn uniformly within +/- `latency_jitter` of it (0.5: 50 % jitter).
+    latency_jitter: float = 0.0
+    search_latency_ms: float = 0.0
+    # Charge a request to the rate-limit window when it arrives (latency = processing time)
+    # instead of when it is answered (latency = the way in).
+    charge_on_arrival: bool = False
     # A gateway in front of Intercom answering GET /conversations/{id} with an HTML 404 page.
     html_404_rate: float = 0.0
     # A lagging replica: GET serves the version before the latest change, for changes made

@@ -92,6 +92,11 @@ class Emulator:
     def status_counts(self) -> Counter[int]:
         return self._gateway.status_counts
 
+    @property
+    def peak_in_flight(self) -> int:
+        """Most requests handled at once since the last `reset_counters`."""
+        return self._gateway.peak_in_flight
+
     def reset_counters(self) -> None:
         self._gateway.reset_counters()
 

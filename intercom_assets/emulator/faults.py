@@ -47,6 +47,20 @@ class FaultInjector:
                 self._rng = Random(self._seed)
             return self._rng.random() < rate
 
+    def latency_seconds(self, endpoint: str) -> float:
+        """This request's latency: the endpoint's base, jittered (seeded)."""
+        faults = self.faults
+        base = faults.latency_ms
+        if endpoint == "search" and faults.search_latency_ms > 0:
+            base = faults.search_latency_ms
+        if base <= 0:
+            return 0.0
+        if faults.latency_jitter <= 0:
+            return base / 1000
+        with self._lock:
+            spread = self._rng.uniform(-faults.latency_jitter, faults.latency_jitter)
+        return max(0.0, base * (1 + spread)) / 1000
+
     def in_storm(self) -> bool:
         """Every Nth authenticated request starts a burst of STORM_LENGTH 429s."""
         every = self.faults.rate_limit_storm_every

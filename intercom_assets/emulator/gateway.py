@@ -59,6 +59,8 @@ class Gateway:
         self.tokens: dict[str, str] = {config.token: "valid"}
         self.requests: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
+        self.in_flight = 0  # requests being handled right now, and the most seen at once
+        self.peak_in_flight = 0
         self._lock = threading.Lock()
         # `/_emulator/...` requests go here untouched (see control.py); set by the Emulator.
         self.control: Callable[[str, str, dict, bytes], tuple[int, dict]] | None = None
@@ -76,6 +78,7 @@ class Gateway:
         with self._lock:
             self.requests.clear()
             self.status_counts.clear()
+            self.peak_in_flight = self.in_flight
 
     def respond(
         self,
@@ -92,7 +95,13 @@ class Gateway:
         endpoint = endpoint_of(method, path)
         with self._lock:
             self.requests[endpoint] += 1
-        response = self._respond(endpoint, path, query, headers, body, base_url)
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            response = self._respond(endpoint, path, query, headers, body, base_url)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         if response is not None:
             with self._lock:
                 self.status_counts[response.status] += 1
@@ -108,8 +117,9 @@ class Gateway:
         base_url: str,
     ) -> Response | None:
         faults = self.config.faults
-        if faults.latency_ms > 0:
-            time.sleep(faults.latency_ms / 1000)
+        delay = self.faults.latency_seconds(endpoint)
+        if delay and not faults.charge_on_arrival:
+            time.sleep(delay)
         if self.faults.roll(faults.drop_rate):
             return None
         if self.faults.roll(faults.html_503_rate):
@@ -123,6 +133,8 @@ class Gateway:
         except ApiError as error:
             return _error(error)
         quota = self.limiter.hit()
+        if delay and faults.charge_on_arrival:
+            time.sleep(delay)
         if self.faults.in_storm() or not quota.allowed:
             window = f"{self.config.window_seconds:g}_seconds"
             limit_error = ApiError(

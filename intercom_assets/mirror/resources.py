@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from intercom_assets.client import REGION_BASE_URLS, IntercomClient
+from intercom_assets.client.concurrency import DEFAULT_MAX_CONCURRENCY
 from intercom_assets.mirror.spec import ConfigError, MirrorSpec
 
 
@@ -31,7 +32,14 @@ class IntercomResource(dg.ConfigurableResource):
     max_requests_per_minute: int = Field(
         default=10_000, description="Our ceiling on the app's rate-limit budget."
     )
-    concurrency: int = Field(default=16, description="Parallel requests (GETs, search windows).")
+    max_concurrency: int = Field(
+        default=DEFAULT_MAX_CONCURRENCY,
+        description=(
+            "Ceiling on requests in flight (GETs and search windows alike): below it the "
+            "client keeps about budget rate x observed latency in flight "
+            "(INTERCOM_MAX_CONCURRENCY)."
+        ),
+    )
     timeout_seconds: float = Field(default=30.0, description="Read timeout per request.")
     max_retries: int = Field(default=8, description="Retries on 429 / 5xx / connection errors.")
 
@@ -62,7 +70,7 @@ class IntercomResource(dg.ConfigurableResource):
             timeout=self.timeout_seconds,
             max_requests_per_minute=self.max_requests_per_minute,
             max_retries=self.max_retries,
-            concurrency=self.concurrency,
+            max_concurrency=self.max_concurrency,
             logger=logger,
         )
 
@@ -85,7 +93,7 @@ class IntercomResource(dg.ConfigurableResource):
             raise ConfigError("INTERCOM_ACCESS_TOKEN is empty; paste your Intercom access token.")
         if not self.api_version.strip():
             raise ConfigError("INTERCOM_API_VERSION is empty; use e.g. 2.16.")
-        minimums = {"max_requests_per_minute": 1, "concurrency": 1, "max_retries": 0}
+        minimums = {"max_requests_per_minute": 1, "max_concurrency": 1, "max_retries": 0}
         for name, minimum in minimums.items():
             value = getattr(self, name)
             if value < minimum:
@@ -104,7 +112,7 @@ def build_resources(spec: MirrorSpec) -> dict[str, dg.ConfigurableResource]:
         base_url=spec.base_url,
         api_version=spec.api_version,
         max_requests_per_minute=spec.max_requests_per_minute,
-        **({} if spec.max_concurrency is None else {"concurrency": spec.max_concurrency}),
+        **({} if spec.max_concurrency is None else {"max_concurrency": spec.max_concurrency}),
     )
     return {
         spec.intercom_resource_key: intercom,

@@ -47,7 +47,7 @@ def test_429_waits_for_the_reset_then_succeeds(emulator: Emulator) -> None:
 @pytest.mark.parametrize("emulator_config", [small_budget(25)])
 def test_client_paces_itself_under_max_requests_per_minute(emulator: Emulator) -> None:
     ids = emulator.conversation_ids() * 2  # 48 GETs at 20 per second
-    with make_client(emulator, max_requests_per_minute=1_200, concurrency=8) as client:
+    with make_client(emulator, max_requests_per_minute=1_200, max_concurrency=8) as client:
         started = time.monotonic()
         results = dict(client.get_conversations(ids))
         elapsed = time.monotonic() - started
@@ -61,7 +61,7 @@ def test_client_paces_itself_under_max_requests_per_minute(emulator: Emulator) -
 @pytest.mark.parametrize("emulator_config", [small_budget(20)])
 def test_client_follows_the_server_window(emulator: Emulator) -> None:
     ids = emulator.conversation_ids() * 2  # 48 GETs against 20 per 1-second window
-    with make_client(emulator, concurrency=8) as client:
+    with make_client(emulator, max_concurrency=8) as client:
         results = list(client.get_conversations(ids))
 
     assert len(results) == 48
@@ -76,7 +76,7 @@ def test_two_clients_share_one_budget_with_few_429s(emulator: Emulator) -> None:
     outcomes: dict[str, list] = {}
 
     def sync(name: str) -> None:
-        with make_client(emulator, concurrency=4) as client:
+        with make_client(emulator, max_concurrency=4) as client:
             outcomes[name] = list(client.get_conversations(ids))
 
     threads = [threading.Thread(target=sync, args=(name,)) for name in ("a", "b")]

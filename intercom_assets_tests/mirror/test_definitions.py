@@ -3,8 +3,6 @@
 import dagster as dg
 
 from intercom_assets.definitions import defs
-from intercom_assets.mirror.build import build_defs
-from intercom_assets.mirror.settings import spec_from_env
 
 
 def test_the_code_location_loads():
@@ -60,10 +58,3 @@ def test_data_checks_run_in_the_sync_job_and_freshness_checks_in_their_own():
         "intercom__conversations_sync_lag",
         "intercom__messages_yesterday_synced",
     }
-
-
-def test_sensor_interval_comes_from_the_environment():
-    built = build_defs(spec_from_env({"INTERCOM_SENSOR_INTERVAL_SECONDS": "42"}))
-
-    assert built.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 42
-    assert defs.resolve_sensor_def("intercom_updates_sensor").minimum_interval_seconds == 300

@@ -39,7 +39,7 @@ def test_unknown_region_is_a_one_line_error() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"concurrency": 0}, "Intercom setting concurrency=0 must be at least 1."),
+        ({"max_concurrency": 0}, "Intercom setting max_concurrency=0 must be at least 1."),
         (
             {"max_requests_per_minute": 0},
             "Intercom setting max_requests_per_minute=0 must be at least 1.",
@@ -74,10 +74,10 @@ def test_repr_and_str_hide_the_token() -> None:
 
 def test_get_client_carries_the_settings() -> None:
     resource = IntercomResource(
-        access_token=SECRET, base_url="http://127.0.0.1:9", concurrency=3, api_version="2.15"
+        access_token=SECRET, base_url="http://127.0.0.1:9", max_concurrency=3, api_version="2.15"
     )
     with resource.get_client() as client:
-        assert (client.base_url, client.api_version, client.concurrency) == (
+        assert (client.base_url, client.api_version, client.max_concurrency) == (
             "http://127.0.0.1:9",
             "2.15",
             3,

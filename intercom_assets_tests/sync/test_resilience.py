@@ -54,7 +54,7 @@ from intercom_assets_tests.support import sync
 
 base_url, token, database = sys.argv[1:4]
 sync(
-    {"intercom": IntercomResource(access_token=token, base_url=base_url, concurrency=2),
+    {"intercom": IntercomResource(access_token=token, base_url=base_url, max_concurrency=2),
      "duckdb": DuckDBResource(database=database)},
     run_config={"ops": {"intercom__sync": {"config": {"batch_conversations": 2}}}},
 )
@@ -107,7 +107,7 @@ def test_token_revoked_mid_run_stops_at_once_and_the_next_run_completes(
     resources = {
         **sync_resources,
         "intercom": IntercomResource(
-            access_token=emulator.token, base_url=emulator.base_url, concurrency=2
+            access_token=emulator.token, base_url=emulator.base_url, max_concurrency=2
         ),
     }
 
@@ -128,7 +128,7 @@ def test_token_revoked_mid_run_stops_at_once_and_the_next_run_completes(
     assert not failed.success
     failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
     assert "token_revoked" in failure.event_specific_data.error.message
-    assert emulator.status_counts[401] <= 4  # only requests already in flight (2 x concurrency)
+    assert emulator.status_counts[401] <= 4  # only requests already in flight (max_concurrency + 2)
     assert query(sync_resources, INCOMPLETE) == [(0,)]
 
     emulator.set_token(emulator.token, "valid")
