@@ -34,6 +34,8 @@ def test_demo_backfills_the_emulated_history_into_duckdb_and_dagster_home(tmp_pa
     assert "intercom.conversations: 12 rows" in demo.stdout
     messages = int(re.search(r"intercom\.messages: (\d+) rows", demo.stdout).group(1))
     assert messages > 12
+    today_line = re.search(rf"\n  {datetime.now(UTC).date()}\s+6\s+\d+\s", demo.stdout)
+    assert "Support KPIs (intercom.daily_support_metrics)" in demo.stdout and today_line
     assert f"DAGSTER_HOME={home} dagster dev -w workspace.yaml" in demo.stdout
     assert "enabled: false" in (home / "dagster.yaml").read_text()
 
