@@ -292,10 +292,13 @@ def code_location_snapshot(built: dg.Definitions) -> dict[str, Any]:
         "assets": sorted(_name(key) for key in graph.get_all_asset_keys()),
         "checks": sorted(_name(key) for key in graph.asset_check_keys),
         "jobs": jobs,
-        "sensors": {s.name: sorted(j.name for j in s.jobs) for s in repository.sensor_defs},
+        "sensors": {
+            s.name: sorted(j.name for j in s.jobs) if s.targets else []  # alerts target none
+            for s in repository.sensor_defs
+        },
         "schedules": {s.name: s.job_name for s in repository.schedule_defs},
         "resources": {
-            key: getattr(getattr(resource, "access_token", None), "env_var_name", None)
+            key: getattr(resource, "access_token_env", None)  # the variable it names
             for key, resource in sorted((built.resources or {}).items())
         },
     }

@@ -1,8 +1,9 @@
-"""`intercom-assets`: test-connection, emulator, demo."""
+"""`intercom-assets`: test-connection, emulator, demo, dev, query."""
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from intercom_assets.mirror.spec import ConfigError
 
@@ -11,12 +12,12 @@ def _test_connection(_: argparse.Namespace) -> int:
     """The "Test Connection" button: /me, a one-result search, one GET; advice on failure."""
     from intercom_assets.client.connection_check import check_connection
     from intercom_assets.components import load_workspace_spec
-    from intercom_assets.mirror.resources import IntercomResource
+    from intercom_assets.mirror.resources import IntercomResource, missing_token_message
 
     spec = load_workspace_spec()
     token = os.environ.get(spec.access_token_env, "").strip()
     if not token:
-        print(f"{spec.access_token_env} is not set: paste your Intercom access token into it.")
+        print(missing_token_message(spec.access_token_env), file=sys.stderr)
         return 2
     resource = IntercomResource(
         access_token=token,
@@ -42,16 +43,52 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _dev(args: argparse.Namespace) -> int:
+    from intercom_assets.cli.dev import run_dev
+
+    return run_dev(
+        port=args.port,
+        emulator_port=args.emulator_port,
+        sensor_interval=args.sensor_interval,
+        activity_per_minute=args.activity_per_minute,
+        seed=args.seed,
+        conversations_per_day=args.conversations_per_day,
+        days=args.days,
+    )
+
+
 def _query(args: argparse.Namespace) -> int:
     """Run one read-only query on a short connection: the supported way to read during syncs."""
     import logging
 
+    import duckdb
+
     from intercom_assets.components import load_workspace_spec
     from intercom_assets.storage import reader
 
-    with reader(load_workspace_spec().duckdb_path, logging.getLogger("intercom-assets")) as conn:
-        print(conn.sql(args.sql))
+    database = load_workspace_spec().duckdb_path
+    if not database.startswith("md:") and not Path(database).exists():
+        print(
+            f"No mirror at {database}: run `intercom-assets demo` or a sync first "
+            "(or set INTERCOM_DUCKDB_PATH).",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        with reader(database, logging.getLogger("intercom-assets")) as conn:
+            print(conn.sql(args.sql))
+    except duckdb.Error as error:
+        print(f"Query failed: {_one_line(error)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _one_line(error: Exception) -> str:
+    """DuckDB's message without its caret diagram; a write gets the read-only explanation."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "read-only mode" in text:
+        return "intercom-assets query opens the mirror read-only; writes are not allowed."
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,13 +105,24 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--conversations-per-day", type=int, default=50)
     demo.add_argument("--seed", type=int, default=7)
+    dev = commands.add_parser(
+        "dev", help="a live emulated workspace and the Dagster UI on the demo's DAGSTER_HOME"
+    )
+    dev.add_argument("--port", type=int, default=3000, help="Dagster UI port")
+    dev.add_argument("--emulator-port", type=int, default=8765)
+    dev.add_argument("--sensor-interval", type=int, default=30, help="seconds between ticks")
+    dev.add_argument("--activity-per-minute", type=float, default=6.0, help="live changes")
+    dev.add_argument("--seed", type=int, default=7)
+    dev.add_argument("--conversations-per-day", type=int, default=50)
+    dev.add_argument("--days", type=int, default=30, help="history length on first use")
     query = commands.add_parser("query", help="run a read-only SQL query on the mirror")
     query.add_argument("sql", help="e.g. SELECT count(*) FROM intercom.messages")
     args = parser.parse_args(argv)
-    handler = {"test-connection": _test_connection, "demo": _demo, "query": _query}[args.command]
+    handlers = {"test-connection": _test_connection, "demo": _demo, "dev": _dev, "query": _query}
+    handler = handlers[args.command]
     try:
         return handler(args)
-    except ConfigError as error:
+    except (ConfigError, ValueError) as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
 

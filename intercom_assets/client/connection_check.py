@@ -36,6 +36,11 @@ ADVICE_AUTH = (
     "  - the region matches the workspace (INTERCOM_REGION=us|eu|au);\n"
     "then set INTERCOM_ACCESS_TOKEN and test again."
 )
+ADVICE_REVOKED = (
+    "Intercom says the token was revoked. Generate a new token if the old one was revoked:\n"
+    "  Developer Hub > your app > Authentication; then set INTERCOM_ACCESS_TOKEN to the new\n"
+    "  token and test again."
+)
 ADVICE_PERMISSION = (
     "The token is missing the *Read conversations* permission: in the Developer Hub open "
     "your app > Authentication, enable *Read conversations*, reinstall the app and set "
@@ -121,7 +126,7 @@ def check_connection(
         name = CHECK_PARTS
         passed, detail = _check_parts(conversation_id, client.get_conversation(conversation_id))
     except IntercomError as err:
-        report.checks.append((name, False, str(err)))
+        report.checks.append((name, False, _first_sentence(str(err))))
         report.advice = _advice_for(err, base_url)
         return report
     report.checks.append((name, passed, detail))
@@ -174,9 +179,15 @@ def _check_parts(conversation_id: str, conversation: dict[str, Any] | None) -> t
     return True, f"conversation {conversation_id}: {returned} of {reported} parts returned"
 
 
+def _first_sentence(message: str) -> str:
+    """What failed, without the advice the report prints once under "What to do"."""
+    head, dot, _ = message.partition(". ")
+    return head + "." if dot else message
+
+
 def _advice_for(err: IntercomError, base_url: str) -> str:
     if isinstance(err, IntercomAuthError):
-        return ADVICE_AUTH
+        return ADVICE_REVOKED if err.code == "token_revoked" else ADVICE_AUTH
     if isinstance(err, IntercomPermissionError) and err.code != "api_plan_restricted":
         return ADVICE_PERMISSION
     if isinstance(err, IntercomVersionError):

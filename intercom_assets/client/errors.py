@@ -12,6 +12,9 @@ AUTH_ADVICE = (
     "Check that the token was copied correctly, has not been revoked, and that the app is "
     "still active in the Developer Hub; then set INTERCOM_ACCESS_TOKEN."
 )
+REVOKED_ADVICE = (
+    "Generate a new token if the old one was revoked (Developer Hub > your app > Authentication)."
+)
 PERMISSION_ADVICE = (
     "In the Developer Hub, give the app the *Read conversations* permission (which includes "
     "conversation parts), reinstall it, and set INTERCOM_ACCESS_TOKEN to the new token."
@@ -131,9 +134,10 @@ def client_error(status: int, body: bytes, *, request: str, api_version: str) ->
             **ids,
         )
     if status == 401:
+        revoked = f" {REVOKED_ADVICE}" if code == "token_revoked" else ""
         return IntercomAuthError(
-            f"Intercom rejected the access token ({label}). {AUTH_ADVICE} If the workspace "
-            f"is hosted in the EU or Australia, also set INTERCOM_REGION.{where}",
+            f"Intercom rejected the access token ({label}). {AUTH_ADVICE}{revoked} If the "
+            f"workspace is hosted in the EU or Australia, also set INTERCOM_REGION.{where}",
             **ids,
         )
     if status == 400 and code == "intercom_version_invalid":

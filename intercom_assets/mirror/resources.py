@@ -2,6 +2,7 @@
 DuckDB mirror, bound under the spec's resource keys with the token as an `EnvVar`."""
 
 import logging
+import os
 from typing import Any, Protocol
 
 import dagster as dg
@@ -20,10 +21,35 @@ class HasResources(Protocol):
     def resources(self) -> Any: ...
 
 
+TOKEN_ENV = "INTERCOM_ACCESS_TOKEN"
+
+
+def missing_token_message(name: str = TOKEN_ENV) -> str:
+    """The one line a run (or the sensor) fails with when no token is configured."""
+    return (
+        f"{name} is not set: export your Intercom access token as {name} where Dagster runs "
+        "(`intercom-assets dev` sets it for the emulator), then check it with "
+        "`intercom-assets test-connection`."
+    )
+
+
+def token_binding(name: str = TOKEN_ENV) -> dg.EnvVar | str:
+    """`dg.EnvVar(name)` when the variable is set, else "": an unset EnvVar would fail every
+    run with Dagster's config-resolution trace; "" lets the run fail with
+    `missing_token_message` instead. The resource also reads `name` at run time, so a run
+    worker that gets the token injected (a run launcher's secrets) still works."""
+    return dg.EnvVar(name) if os.environ.get(name, "").strip() else ""
+
+
 class IntercomResource(dg.ConfigurableResource):
     """Intercom API access for the sync assets, the sensor and the connection test."""
 
-    access_token: str = Field(description="Intercom access token (INTERCOM_ACCESS_TOKEN).")
+    access_token: str = Field(
+        default="", description="Intercom access token, bound to the access_token_env EnvVar."
+    )
+    access_token_env: str = Field(
+        default=TOKEN_ENV, description="The environment variable that holds the token."
+    )
     region: str = Field(default="us", description="Workspace region: us, eu or au.")
     base_url: str | None = Field(
         default=None, description="Overrides region, e.g. the emulator (INTERCOM_BASE_URL)."
@@ -53,8 +79,16 @@ class IntercomResource(dg.ConfigurableResource):
         return repr(self)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Fail at run start, with one line, on a configuration mistake."""
-        self._validate()
+        """Fail at run start, with one line, on a configuration mistake. A missing token
+        fails the first step that calls Intercom instead (a clean step failure)."""
+        try:
+            self._validate(check_token=False)
+        except ConfigError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+
+    def token(self) -> str:
+        """The configured token, else the variable's value at run time ("" when neither)."""
+        return self.access_token.strip() or os.environ.get(self.access_token_env, "").strip()
 
     def resolved_base_url(self) -> str:
         """`base_url` when set, else the region's API host."""
@@ -65,7 +99,7 @@ class IntercomResource(dg.ConfigurableResource):
         """A new client; close it (or use it as a context manager) when done."""
         return IntercomClient(
             self.resolved_base_url(),
-            self.access_token.strip(),
+            self.token(),
             api_version=self.api_version,
             timeout=self.timeout_seconds,
             max_requests_per_minute=self.max_requests_per_minute,
@@ -77,7 +111,7 @@ class IntercomResource(dg.ConfigurableResource):
     def _base_url_or_none(self) -> str | None:
         return (self.base_url or "").strip().rstrip("/") or None
 
-    def _validate(self) -> None:
+    def _validate(self, check_token: bool = True) -> None:
         """Raise ConfigError with a one-line explanation naming the setting to fix."""
         base_url = self._base_url_or_none()
         if base_url is None and self.region.strip().lower() not in REGION_BASE_URLS:
@@ -89,8 +123,8 @@ class IntercomResource(dg.ConfigurableResource):
             raise ConfigError(
                 f"INTERCOM_BASE_URL={base_url!r} must start with http:// or https://."
             )
-        if not self.access_token.strip():
-            raise ConfigError("INTERCOM_ACCESS_TOKEN is empty; paste your Intercom access token.")
+        if check_token and not self.token():
+            raise ConfigError(missing_token_message(self.access_token_env))
         if not self.api_version.strip():
             raise ConfigError("INTERCOM_API_VERSION is empty; use e.g. 2.16.")
         minimums = {"max_requests_per_minute": 1, "max_concurrency": 1, "max_retries": 0}
@@ -105,9 +139,11 @@ class IntercomResource(dg.ConfigurableResource):
 
 
 def build_resources(spec: MirrorSpec) -> dict[str, dg.ConfigurableResource]:
-    """The token stays an `EnvVar`: resolved at run launch, never shown on the Resources page."""
+    """The token stays an `EnvVar` (when set; see `token_binding`): resolved at run launch,
+    never shown on the Resources page."""
     intercom = IntercomResource(
-        access_token=dg.EnvVar(spec.access_token_env),
+        access_token=token_binding(spec.access_token_env),
+        access_token_env=spec.access_token_env,
         region=spec.region,
         base_url=spec.base_url,
         api_version=spec.api_version,

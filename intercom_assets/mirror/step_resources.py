@@ -37,22 +37,31 @@ def check_duckdb_path(raw: str) -> str:
         probe.unlink()
     except OSError as exc:
         raise ConfigError(
-            f"INTERCOM_DUCKDB_PATH={raw!r} is not writable ({exc.strerror}); "
-            "choose a folder you can write to."
+            f"The DuckDB file {raw!r} is not writable ({exc.strerror}); set duckdb_path "
+            "(INTERCOM_DUCKDB_PATH for the default workspace) to a folder you can write to."
         ) from None
     return raw
 
 
 def prepared_database(duckdb: DuckDBResource, log: logging.Logger) -> str:
-    """Validate the path, create or migrate the schema, and return the path for batches."""
-    database = check_duckdb_path(duckdb.database)
+    """Validate the path, create or migrate the schema, and return the path for batches.
+
+    An unwritable path ends the run with that one sentence, not a traceback.
+    """
+    try:
+        database = check_duckdb_path(duckdb.database)
+    except ConfigError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
     prepare_database(database, log)
     return database
 
 
 @contextmanager
 def intercom_client(intercom: IntercomResource, log: logging.Logger) -> Iterator[IntercomClient]:
-    client = intercom.get_client(logger=log)
+    try:
+        client = intercom.get_client(logger=log)
+    except ConfigError as error:  # e.g. no token: one line naming the variable and the fix
+        raise dg.Failure(description=str(error), allow_retries=False) from None
     try:
         yield client
     except (IntercomAuthError, IntercomPermissionError, IntercomVersionError) as error:

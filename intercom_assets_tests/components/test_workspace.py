@@ -14,6 +14,8 @@ from dagster.components.testing import create_defs_folder_sandbox
 from intercom_assets import IntercomWorkspaceComponent
 from intercom_assets.components import load_workspace_spec
 from intercom_assets.definitions import load_code_location
+from intercom_assets.mirror.build import build_defs
+from intercom_assets.mirror.resources import missing_token_message
 from intercom_assets.mirror.spec import ConfigError, MirrorSpec
 from intercom_assets_tests.support import REPO, code_location_snapshot, without_intercom_env
 
@@ -49,6 +51,8 @@ CONTRACT = {
             "intercom/conversations:sync_lag",
             "intercom/messages:yesterday_synced",
         ],
+        "intercom_resync_job": [],
+        "intercom_test_connection_job": [],
         "intercom_reference_job": [
             "intercom/admin_metrics",
             "intercom/admins",
@@ -70,7 +74,11 @@ CONTRACT = {
             "intercom/messages:messages_have_conversation",
         ],
     },
-    "sensors": {"intercom_updates_sensor": ["intercom_deletions_job", "intercom_sync_job"]},
+    "sensors": {
+        "intercom_updates_sensor": ["intercom_deletions_job", "intercom_sync_job"],
+        "intercom_run_failure_alert_sensor": [],
+        "intercom_check_failure_alert_sensor": [],
+    },
     "schedules": {
         "intercom_daily_schedule": "intercom_sync_job",
         "intercom_freshness_schedule": "intercom_freshness_job",
@@ -181,16 +189,26 @@ def test_the_code_location_refuses_to_load_naming_the_field():
 
 
 def test_the_code_location_loads_without_a_token_and_never_resolves_it(monkeypatch):
-    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
-    token = load_code_location().resources["intercom"].access_token
+    monkeypatch.setenv("INTERCOM_ACCESS_TOKEN", "tok_never_resolved_at_load")
+    resource = load_code_location().resources["intercom"]
+    token = resource.access_token
     assert isinstance(token, dg.EnvVar) and token.env_var_name == "INTERCOM_ACCESS_TOKEN"
+    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN")
+    resource = load_code_location().resources["intercom"]  # unset: nothing bound, named only
+    assert (resource.access_token, resource.access_token_env) == ("", "INTERCOM_ACCESS_TOKEN")
 
 
-def test_a_run_without_the_token_fails_at_launch_naming_the_variable(monkeypatch):
+def test_a_run_without_the_token_fails_with_one_line_naming_the_variable(monkeypatch, tmp_path):
+    """Not Dagster's config-resolution trace (issue 12): the step fails with one line."""
     monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
+    monkeypatch.setenv("INTERCOM_DUCKDB_PATH", str(tmp_path / "m.duckdb"))
+    monkeypatch.setenv("INTERCOM_BASE_URL", "http://127.0.0.1:9")
     job = load_code_location().resolve_job_def("intercom_sync_job")
-    with pytest.raises(dg.DagsterInvalidConfigError, match="INTERCOM_ACCESS_TOKEN"):
-        job.execute_in_process(partition_key="2026-11-20")
+    result = job.execute_in_process(partition_key="2026-11-20", raise_on_error=False)
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert failure.step_failure_data.error.message == (
+        f"dagster._core.definitions.events.Failure: {missing_token_message()}\n"
+    )
 
 
 def test_the_cli_reports_a_bad_value_in_one_line():
@@ -232,7 +250,9 @@ def test_scaffolding_writes_a_yaml_for_a_second_workspace_that_loads():
         name.replace("intercom/", "intercom_eu/") for name in CONTRACT["assets"]
     ]
     assert snapshot["sensors"] == {
-        "intercom_eu_updates_sensor": ["intercom_eu_deletions_job", "intercom_eu_sync_job"]
+        "intercom_eu_updates_sensor": ["intercom_eu_deletions_job", "intercom_eu_sync_job"],
+        "intercom_eu_run_failure_alert_sensor": [],
+        "intercom_eu_check_failure_alert_sensor": [],
     }
     assert snapshot["schedules"] == {
         name.replace("intercom_", "intercom_eu_"): job.replace("intercom_", "intercom_eu_")
@@ -265,3 +285,19 @@ def test_the_default_yaml_is_what_the_package_ships():
     assert "ACCESS_TOKEN" not in str(
         {k: v for k, v in attributes.items() if k != "access_token_env"}
     )
+
+
+def test_an_unwritable_duckdb_file_fails_the_run_with_one_sentence(emulator, monkeypatch):
+    monkeypatch.setenv("INTERCOM_ACCESS_TOKEN", emulator.token)
+    spec = MirrorSpec(base_url=emulator.base_url, duckdb_path="/proc/intercom/x.duckdb")
+    job = build_defs(spec).resolve_job_def("intercom_sync_job")
+
+    result = job.execute_in_process(partition_key="2026-11-20", raise_on_error=False)
+
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.event_specific_data.user_failure_data.description == (
+        "The DuckDB file '/proc/intercom/x.duckdb' is not writable (No such file or "
+        "directory); set duckdb_path (INTERCOM_DUCKDB_PATH for the default workspace) to a "
+        "folder you can write to."
+    )
+    assert sum(emulator.requests.values()) == 0

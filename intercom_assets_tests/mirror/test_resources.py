@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets.mirror.resources import IntercomResource
+from intercom_assets.mirror.resources import IntercomResource, missing_token_message
 from intercom_assets.mirror.spec import ConfigError
 from intercom_assets_tests.support import FIXED_NOW
 
@@ -50,13 +50,13 @@ def test_unknown_region_is_a_one_line_error() -> None:
             {"base_url": "localhost:8000"},
             "INTERCOM_BASE_URL='localhost:8000' must start with http:// or https://.",
         ),
-        (
-            {"access_token": " "},
-            "INTERCOM_ACCESS_TOKEN is empty; paste your Intercom access token.",
-        ),
+        ({"access_token": " "}, missing_token_message()),
     ],
 )
-def test_invalid_settings_are_one_line_errors(settings: dict, message: str) -> None:
+def test_invalid_settings_are_one_line_errors(
+    settings: dict, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
     resource = IntercomResource(**{"access_token": "t", **settings})
     with pytest.raises(ConfigError) as e:
         resource.resolved_base_url()

@@ -43,10 +43,15 @@ def test_the_default_prefix_keeps_the_contract_names_and_another_gets_its_own():
 
 
 def test_unwritable_duckdb_path_is_refused_at_run_start(tmp_path):
-    with pytest.raises(
-        ConfigError, match=r"INTERCOM_DUCKDB_PATH='/proc/intercom/x\.duckdb' is not"
-    ):
+    with pytest.raises(ConfigError) as error:
         check_duckdb_path("/proc/intercom/x.duckdb")
+    assert str(error.value).startswith(
+        "The DuckDB file '/proc/intercom/x.duckdb' is not writable ("
+    )
+    assert str(error.value).endswith(
+        "; set duckdb_path (INTERCOM_DUCKDB_PATH for the default workspace) to a folder you "
+        "can write to."
+    )
     target = tmp_path / "new" / "folder" / "intercom.duckdb"
     assert check_duckdb_path(str(target)) == str(target)
     assert target.parent.is_dir()
