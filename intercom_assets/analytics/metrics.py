@@ -40,10 +40,9 @@ def _scope(conn: duckdb.DuckDBPyConnection, select: str, params: dict | list | N
     )
 
 
-def _days(conn: duckdb.DuckDBPyConnection, select: str, params: list | None = None) -> None:
+def _days(conn: duckdb.DuckDBPyConnection, select: str) -> None:
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE metrics_days AS SELECT DISTINCT day FROM ({select}) d(day)",
-        params,
+        f"CREATE OR REPLACE TEMP TABLE metrics_days AS SELECT DISTINCT day FROM ({select}) d(day)"
     )
 
 
