@@ -8,11 +8,11 @@ line. The INTERCOM_* environment must be set before this module runs the job, be
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import dagster as dg
 
@@ -52,19 +52,21 @@ class JobOutcome:
 def _summarize(
     result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, rss: RssSampler
 ) -> JobOutcome:
-    # A range run records one materialization per partition, all with the step's metadata.
-    per_asset: dict[str, Any] = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.step_materialization_data.materialization
-        per_asset[materialization.asset_key.path[-1]] = materialization.metadata
+    # Run-wide figures are one partitionless observation; new/changed are per-day figures.
     counters = dict.fromkeys(_COUNTERS, 0)
     steps: dict[str, float] = {}
-    for name, metadata in per_asset.items():
-        for key, entry in metadata.items():
-            if key in counters and isinstance(entry.value, int):
+    per_day = ("conversations_new", "conversations_changed")
+    for event in result.get_asset_observation_events():
+        for key, entry in event.event_specific_data.asset_observation.metadata.items():
+            if key in counters and key not in per_day and isinstance(entry.value, int):
                 counters[key] += entry.value
             if key == "duration_seconds":
-                steps[name] = float(entry.value)  # type: ignore[arg-type]
+                steps["sync"] = float(entry.value)  # type: ignore[arg-type]
+    for event in result.get_asset_materialization_events():
+        metadata = event.step_materialization_data.materialization.metadata
+        for key in per_day:
+            if isinstance(value := getattr(metadata.get(key), "value", None), int):
+                counters[key] += value
     outcome = JobOutcome(result.success, 0.0, 0.0, 0.0, counters, steps)
     started: dict[str, float] = {}
     for record in instance.all_logs(result.run_id):
@@ -94,22 +96,20 @@ def run_sync_job(
 ) -> JobOutcome:
     """One single-run backfill of [first_day, last_day], as the UI's backfill dialog launches it.
 
-    `max_concurrency` overrides IntercomResource.max_concurrency (default: the production value).
+    `max_concurrency` sets INTERCOM_MAX_CONCURRENCY (default: the production value); like
+    every INTERCOM_* variable it counts only before the definitions are first imported.
     """
+    if max_concurrency is not None:
+        os.environ["INTERCOM_MAX_CONCURRENCY"] = str(max_concurrency)
     from intercom_assets.definitions import defs
 
     job = defs.resolve_job_def("intercom_sync_job")
-    resources: dict[str, Any] = {}
-    if max_concurrency is not None:
-        intercom = defs.resources["intercom"]
-        resources["intercom"] = intercom.model_copy(update={"max_concurrency": max_concurrency})
     started, rss = time.monotonic(), RssSampler()
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             tags={RANGE_START: first_day, RANGE_END: last_day},
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            resources=resources or None,
             raise_on_error=False,
         )
         rss.stop()

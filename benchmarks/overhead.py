@@ -39,9 +39,12 @@ FIRST_ID = 900_000_000  # replayed ids: FIRST_ID + i, never an emulator id
 
 
 def record_templates(
-    templates: int, mean_parts: float, seed: int
+    templates: int, mean_parts: float, seed: int, body_scale: int = 1
 ) -> tuple[list[bytes], list[bytes], int]:
-    """Search items and full conversations, encoded as the emulator sends them; history days."""
+    """Search items and full conversations, encoded as the emulator sends them; history days.
+
+    `body_scale` repeats every part's body that many times (the "10x larger bodies" mix).
+    """
     days = max(1, templates // 200)
     config = EmulatorConfig(
         seed=seed,
@@ -55,6 +58,9 @@ def record_templates(
     try:
         for cid in emulator.conversation_ids()[:templates]:
             conversation = emulator.snapshot(cid)
+            for part in conversation["conversation_parts"]["conversation_parts"]:
+                if isinstance(part.get("body"), str):
+                    part["body"] *= body_scale
             conversations.append(_encode(conversation))
             del conversation["conversation_parts"]  # a search result has no parts
             items.append(_encode(conversation))
@@ -102,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mean-parts", type=float, default=10.3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database", type=Path, default=None, help="default: a temp file")
+    parser.add_argument("--body-scale", type=int, default=1, help="10: 10x larger bodies")
+    parser.add_argument("--summary-json", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     log = logging.getLogger("benchmarks.overhead")
@@ -109,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     # Recorded in a child process: the emulator's data generator is the harness's memory, not
     # the sync's, and would otherwise stay in this process's peak RSS.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as recorder:
-        recording = recorder.submit(record_templates, args.templates, args.mean_parts, args.seed)
+        recording = recorder.submit(
+            record_templates, args.templates, args.mean_parts, args.seed, args.body_scale
+        )
         items, conversations, days = recording.result()
     client = RecordedClient(items, conversations, args.conversations)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -159,6 +169,16 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     )
     print(f"\nMachine: {machine.line()}\nLoad: {load_line}")
+    if args.summary_json:
+        summary = {
+            "conversations": args.conversations,
+            "messages": messages,
+            "seconds": total,
+            "peak_rss_mib": own_usage()[1],
+            "file_mib": size_mib,
+            "load": load_line,
+        }
+        args.summary_json.write_text(json.dumps(summary))
     return 0
 
 

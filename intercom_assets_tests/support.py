@@ -254,15 +254,30 @@ def tick(
     resources: dict[str, Any],
     instance: dg.DagsterInstance,
     cursor: str | None,
+    log: logging.Handler | None = None,
 ) -> Any:
-    """Evaluate one tick as the daemon does: its run requests, skip message and new cursor."""
+    """Evaluate one tick as the daemon does: its run requests, skip message and new cursor
+    (`log` receives the tick's log records)."""
     with dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
         resources={"intercom": resources["intercom"]},
         definitions=defs,
     ) as context:
+        if log is not None:
+            context.log.addHandler(log)
         return sensor.evaluate_tick(context)
+
+
+class Records(logging.Handler):
+    """Collects log lines (e.g. of a sensor tick)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} {record.getMessage()}")
 
 
 def without_intercom_env(monkeypatch: Any) -> None:

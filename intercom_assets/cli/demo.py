@@ -58,6 +58,9 @@ def command(*args: str, seed: int = 7, conversations_per_day: int = 50) -> str:
     database = os.environ.get("INTERCOM_DUCKDB_PATH", default)
     if database != default:
         env.append(f"INTERCOM_DUCKDB_PATH={shlex.quote(database)}")
+    for port in ("INTERCOM_DEV_PORT", "INTERCOM_EMULATOR_PORT"):  # when 3000 / 8765 are taken
+        if os.environ.get(port) and args[:1] == ("dev",):
+            env.append(f"{port}={shlex.quote(os.environ[port])}")
     flags = []
     if args[:1] == ("dev",):
         if seed != DEFAULTS["seed"]:

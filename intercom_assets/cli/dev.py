@@ -35,6 +35,7 @@ def run_dev(
     seed: int,
     conversations_per_day: int,
     days: int,
+    large_conversations: int = 2,
 ) -> int:
     home = prepare_home()
     first_day = resolve_first_day(home, days)
@@ -43,6 +44,7 @@ def run_dev(
         conversations_per_day=conversations_per_day,
         first_day=first_day,
         activity_per_minute=activity_per_minute,
+        large_conversations=large_conversations,
     )
     try:
         emulator = Emulator(config, port=emulator_port)
@@ -65,6 +67,9 @@ def run_dev(
         "INTERCOM_START_DATE": first_day,
         "INTERCOM_SENSOR_INTERVAL_SECONDS": str(sensor_interval),
         "INTERCOM_DUCKDB_PATH": os.environ.get("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path),
+        # `dagster dev -w` (any directory, no project needed) is what `dg dev` runs; its
+        # "use dg dev" notice would only confuse here.
+        "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded",
     }
     emulator.start()
     activity = f", {activity_per_minute:g} changes/min" if activity_per_minute else ""

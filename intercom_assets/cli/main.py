@@ -54,7 +54,28 @@ def _dev(args: argparse.Namespace) -> int:
         seed=args.seed,
         conversations_per_day=args.conversations_per_day,
         days=args.days,
+        large_conversations=args.large_conversations,
     )
+
+
+def _resync(args: argparse.Namespace) -> int:
+    """Launch `intercom_resync_job` for the ids as a real run on this DAGSTER_HOME."""
+    import dagster as dg
+
+    from intercom_assets.cli.demo import prepare_home
+    from intercom_assets.cli.launch import launch_and_wait
+
+    prepare_home()
+    config = {"conversation_ids": args.conversation_ids}
+    with dg.DagsterInstance.get() as instance:
+        run = launch_and_wait(
+            instance,
+            "intercom_resync_job",
+            run_config={"ops": {"intercom_resync_conversations": {"config": config}}},
+        )
+    ok = run.status == dg.DagsterRunStatus.SUCCESS
+    print(f"Re-sync {'succeeded' if ok else 'FAILED'} (run {run.run_id})")
+    return 0 if ok else 1
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -108,17 +129,33 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser(
         "dev", help="a live emulated workspace and the Dagster UI on the demo's DAGSTER_HOME"
     )
-    dev.add_argument("--port", type=int, default=3000, help="Dagster UI port")
-    dev.add_argument("--emulator-port", type=int, default=8765)
+    env_port = os.environ.get
+    dev.add_argument(
+        "--port", type=int, default=int(env_port("INTERCOM_DEV_PORT") or 3000), help="UI port"
+    )
+    dev.add_argument(
+        "--emulator-port", type=int, default=int(env_port("INTERCOM_EMULATOR_PORT") or 8765)
+    )
     dev.add_argument("--sensor-interval", type=int, default=30, help="seconds between ticks")
     dev.add_argument("--activity-per-minute", type=float, default=6.0, help="live changes")
     dev.add_argument("--seed", type=int, default=7)
     dev.add_argument("--conversations-per-day", type=int, default=50)
     dev.add_argument("--days", type=int, default=30, help="history length on first use")
+    dev.add_argument("--large-conversations", type=int, default=2, help="with > 500 parts")
+    resync = commands.add_parser(
+        "resync", help="fetch the given conversation ids again (runs intercom_resync_job)"
+    )
+    resync.add_argument("conversation_ids", nargs="+", metavar="ID")
     query = commands.add_parser("query", help="run a read-only SQL query on the mirror")
     query.add_argument("sql", help="e.g. SELECT count(*) FROM intercom.messages")
     args = parser.parse_args(argv)
-    handlers = {"test-connection": _test_connection, "demo": _demo, "dev": _dev, "query": _query}
+    handlers = {
+        "test-connection": _test_connection,
+        "demo": _demo,
+        "dev": _dev,
+        "resync": _resync,
+        "query": _query,
+    }
     handler = handlers[args.command]
     try:
         return handler(args)

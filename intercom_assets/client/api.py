@@ -129,14 +129,15 @@ class IntercomClient:
         self, query: dict[str, Any], *, per_page: int = 150, sort: dict[str, str] | None = None
     ) -> Iterator[list[Conversation]]:
         """Every page of a search, following `pages.next.starting_after` to the last page."""
-        for page, size in self._held_pages(query, per_page=per_page, sort=sort):
+        for page, size, _ in self._held_pages(query, per_page=per_page, sort=sort):
             self._http.release_payload(size)
             yield page
 
     def _held_pages(
         self, query: dict[str, Any], *, per_page: int = 150, sort: dict[str, str] | None = None
-    ) -> Iterator[tuple[list[Conversation], int]]:
-        """`search_pages` with each body's size, held in the payload budget until released."""
+    ) -> Iterator[tuple[list[Conversation], int, int | None]]:
+        """`search_pages` with each body's size (held in the payload budget until released)
+        and the `total_count` Intercom reports."""
         cursor: str | None = None
         while True:
             body = search_body(query, per_page=per_page, starting_after=cursor, sort=sort)
@@ -149,8 +150,9 @@ class IntercomClient:
                 self._http.release_payload(size)
                 raise
             cursor = next_cursor(payload)
+            total = payload.get("total_count")
             del payload
-            yield page, size
+            yield page, size, total if isinstance(total, int) else None
             if cursor is None:
                 return
 
@@ -175,22 +177,31 @@ class IntercomClient:
         windows: Sequence[tuple[int, int]],
         *,
         extra_filters: list[dict[str, Any]] | None = None,
+        on_total: Callable[[int], None] | None = None,
         on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
     ) -> Iterator[list[Conversation]]:
         """`search_window` for many windows at once, as many in parallel as the concurrency
-        controller allows.
+        controller allows. `on_total` gets each requested window's `total_count` as its first
+        page arrives (progress lines; called from the search threads).
 
         Overlapping windows are clipped first, so each id is in one window (a field like
-        `created_at` never changes) and is yielded once. Pages are yielded as they arrive, so
-        pages of different windows interleave. Memory stays flat: a short queue, the payload
-        budget, and per-window dedupe that remembers only the last pages of its cursor chain.
-        The first error stops every window and is raised, unless `on_window_error` is given:
-        then a window whose search fails for good (retries exhausted, a rejected request) is
-        reported to it and the other windows go on; auth, permission and version errors are
-        still raised.
+        `created_at` never changes) and is yielded once. A window whose first page shows
+        more pages to come is split: the rest of its range becomes one sub-window per
+        remaining page, searched in parallel, so a day of 10,000 conversations costs about
+        two search latencies instead of 67 in a row (search pages can take seconds). Pages
+        are yielded as they arrive, so pages of different windows interleave. Memory stays
+        flat: a short queue, the payload budget, and per-window dedupe that remembers only
+        the last pages of its cursor chain. The first error stops every window and is raised,
+        unless `on_window_error` is given: then a window whose search fails for good (retries
+        exhausted, a rejected request) is reported to it and the other windows go on; auth,
+        permission and version errors are still raised.
         """
         for _, page in self.search_windows_tagged(
-            field, windows, extra_filters=extra_filters, on_window_error=on_window_error
+            field,
+            windows,
+            extra_filters=extra_filters,
+            on_total=on_total,
+            on_window_error=on_window_error,
         ):
             yield page
 
@@ -200,30 +211,42 @@ class IntercomClient:
         windows: Sequence[tuple[int, int]],
         *,
         extra_filters: list[dict[str, Any]] | None = None,
+        on_total: Callable[[int], None] | None = None,
         on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
     ) -> Iterator[tuple[tuple[int, int], list[Conversation]]]:
-        """`search_windows`, each page with the (clipped) window it came from."""
-        disjoint = _disjoint(windows)
-        if not disjoint:
+        """`search_windows`, each page with the (sub-)window it came from."""
+        todo: deque[_Window] = deque(_Window(start, end) for start, end in _disjoint(windows))
+        if not todo:
             return
+        requested = {id(window) for window in todo}  # not the sub-windows of a split
         pages: queue.Queue[object] = queue.Queue(maxsize=4)
         stop = threading.Event()  # the consumer went away or raised
         failed = threading.Event()  # a window failed: start no further windows
 
-        def run(start: int, end: int) -> None:
+        def run(window: _Window) -> None:
             if failed.is_set():
                 return  # the failure is already queued; the consumer raises it
             try:
-                recent = _RecentIds()
-                query = window_query(field, start, end, extra_filters)
-                for page, size in self._held_pages(query, sort=ascending(field)):
-                    if not _put(pages, ((start, end), recent.unseen(page), size), stop):
+                recent = _RecentIds(window.exclude)
+                query = window_query(field, window.start, window.end, extra_filters)
+                first = True
+                for page, size, total in self._held_pages(query, sort=ascending(field)):
+                    if first and on_total is not None and id(window) in requested and total:
+                        on_total(total)
+                    parts = _split(window, field, page, total) if first else []
+                    first = False
+                    tagged = ((window.start, window.end), recent.unseen(page), size)
+                    if not _put(pages, tagged, stop):
                         self._http.release_payload(size)
                         return
+                    if parts:
+                        _put(pages, _Split(parts), stop)
+                        break  # the sub-windows search the rest
             except (IntercomRequestError, IntercomUnavailableError) as exc:
+                span = (window.start, window.end)
                 if on_window_error is None:
                     failed.set()
-                _put(pages, _WindowFailed((start, end), exc) if on_window_error else exc, stop)
+                _put(pages, _WindowFailed(span, exc) if on_window_error else exc, stop)
                 return
             except Exception as exc:
                 failed.set()
@@ -231,35 +254,33 @@ class IntercomClient:
                 return
             _put(pages, _DONE, stop)
 
-        workers = min(self.max_concurrency, len(disjoint))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intercom-search")
+        pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-search")
         try:
-            todo = iter(disjoint)
-            started = finished = 0
-            while finished < len(disjoint):
+            total, active = len(todo), 0
+            while total:
                 # Keep about as many windows going as requests may be in flight.
-                room = min(len(disjoint), finished + self.controller.limit + 2) - started
-                for start, end in itertools.islice(todo, max(room, 0)):
-                    pool.submit(run, start, end)
-                    started += 1
+                while todo and active < self.controller.limit + 2:
+                    pool.submit(run, todo.popleft())
+                    active += 1
                 try:
                     item = pages.get(timeout=_POLL_SECONDS)
                 except queue.Empty:
                     continue
                 if item is _DONE:
-                    finished += 1
+                    total, active = total - 1, active - 1
+                elif isinstance(item, _Split):
+                    todo.extend(item.windows)
+                    total += len(item.windows)
                 elif isinstance(item, _WindowFailed) and on_window_error is not None:
-                    finished += 1
+                    total, active = total - 1, active - 1
                     on_window_error(item.window, item.error)
                 elif isinstance(item, Exception):
                     raise item
                 else:
-                    window, fresh, size = cast(
-                        tuple[tuple[int, int], list[Conversation], int], item
-                    )
+                    span, fresh, size = cast(tuple[tuple[int, int], list[Conversation], int], item)
                     self._http.release_payload(size)
                     if fresh:
-                        yield window, fresh
+                        yield span, fresh
         finally:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -398,6 +419,46 @@ def _items(payload: dict[str, Any], request: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+@dataclass(frozen=True)
+class _Window:
+    """`start <= field < end`, less `exclude`: ids at `start` the parent window already had."""
+
+    start: int
+    end: int
+    exclude: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Split:
+    windows: list[_Window]
+
+
+def _split(
+    window: _Window, field: str, page: list[Conversation], total: int | None
+) -> list[_Window]:
+    """Sub-windows for the rest of `window` after its first (ascending) page, one per page
+    still to come; none when at most one more page remains or the range cannot be cut."""
+    if total is None or not page or total - len(page) <= len(page):
+        return []
+    values = [item.get(field) for item in page]
+    if not all(isinstance(value, int) for value in values):
+        return []
+    last = max(cast(list[int], values))
+    pieces = min(-(-(total - len(page)) // len(page)), window.end - last)
+    if pieces < 2:
+        return []
+    at_last = frozenset(
+        str(item["id"]) for item in page if item.get(field) == last and "id" in item
+    )
+    step = (window.end - last) / pieces
+    cuts = [last + round(i * step) for i in range(pieces)] + [window.end]
+    return [
+        _Window(lo, hi, at_last if i == 0 else frozenset())
+        for i, (lo, hi) in enumerate(itertools.pairwise(cuts))
+        if lo < hi
+    ]
+
+
 class _RecentIds:
     """Ids of the last pages of one cursor chain: where a shifting index repeats an item.
 
@@ -405,8 +466,8 @@ class _RecentIds:
     moving across a page boundary, so the previous pages are enough.
     """
 
-    def __init__(self, pages: int = 2) -> None:
-        self._pages: deque[set[str]] = deque(maxlen=pages)
+    def __init__(self, exclude: frozenset[str] = frozenset(), pages: int = 2) -> None:
+        self._pages: deque[set[str]] = deque([set(exclude)], maxlen=pages)
 
     def unseen(self, page: list[Conversation]) -> list[Conversation]:
         """Items of `page` not on the remembered pages; id-less items pass through."""

@@ -6,6 +6,7 @@ batch: escaped lone surrogates (decoded, then replaced by "?" since neither pola
 can store them), `NaN` literals, and integers beyond 64 bits when encoding.
 """
 
+import hashlib
 import json
 from typing import Any
 
@@ -26,6 +27,15 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value, ensure_ascii=False)
+
+
+def digest(value: Any) -> str:
+    """A short hash of `value`'s canonical JSON (sorted keys): equal content, equal digest."""
+    try:
+        canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
 def _storable(value: Any) -> Any:

@@ -106,6 +106,23 @@ def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None]:
     )
 
 
+def is_gone(status: int, body: bytes) -> bool:
+    """Whether a 404 says the resource is gone: Intercom's JSON `error.list` with `not_found`.
+
+    Anything else answered with 404 (an HTML page from a gateway or proxy, an empty body,
+    another code) says nothing about the conversation, so it is treated as transient.
+    """
+    if status != 404:
+        return False
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(payload, dict) or payload.get("type") != "error.list":
+        return False
+    return parse_error_body(body)[0] == "not_found"
+
+
 def client_error(status: int, body: bytes, *, request: str, api_version: str) -> IntercomError:
     """Map a non-retryable 4xx response to its typed error. `request` is e.g. "GET /me"."""
     code, server_message, request_id = parse_error_body(body)

@@ -2,7 +2,9 @@
 
 Retried: 429 (after the window's reset), 5xx (whose bodies may be HTML gateway pages, so they are
 never parsed), connection errors / timeouts / dropped connections, and 200 responses whose body
-is not a JSON object. Never retried: 400/401/403/404 and other 4xx, which retrying cannot fix.
+is not a JSON object, and 404s that are not Intercom's JSON `not_found` (a gateway's HTML page
+proves nothing about the resource). Never retried: 400/401/403, a JSON `not_found` 404 and other
+4xx, which retrying cannot fix.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from requests.adapters import HTTPAdapter
 
 from intercom_assets.client import codec
 from intercom_assets.client.concurrency import ConcurrencyController, PayloadBudget
-from intercom_assets.client.errors import IntercomUnavailableError, client_error
+from intercom_assets.client.errors import IntercomUnavailableError, client_error, is_gone
 from intercom_assets.client.ratelimit import RateHeaders, RateLimiter
 from intercom_assets.client.stats import RequestStats
 
@@ -205,6 +207,10 @@ class Transport:
         if status >= 500:
             self._stats.count("server_errors")
             return _Retry(f"HTTP {status} server error", status=status)
+        if status == 404 and not is_gone(status, content):
+            # A gateway's HTML 404 (or any non-Intercom 404) is no proof of a deletion.
+            self._stats.count("foreign_404s")
+            return _Retry("HTTP 404 without Intercom's not_found error (a gateway?)", status=404)
         if status >= 400:
             raise client_error(status, content, request=label, api_version=self.api_version)
         try:

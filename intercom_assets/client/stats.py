@@ -18,6 +18,7 @@ class RequestStats:
     retries: int = 0
     not_found: int = 0
     server_errors: int = 0
+    foreign_404s: int = 0  # 404s without Intercom's JSON not_found: retried, never "gone"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count_request(self, endpoint: str) -> None:
@@ -39,6 +40,7 @@ class RequestStats:
                     "api_retries": self.retries,
                     "api_404s": self.not_found,
                     "api_5xx": self.server_errors,
+                    "api_foreign_404s": self.foreign_404s,
                 }
             )
             return flat

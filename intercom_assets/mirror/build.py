@@ -8,6 +8,7 @@ import dagster as dg
 
 from intercom_assets.mirror.alerts import build_alert_sensors
 from intercom_assets.mirror.assets import build_sync_assets
+from intercom_assets.mirror.catalog import describe_assets
 from intercom_assets.mirror.checks import build_freshness_checks
 from intercom_assets.mirror.deletions import build_deletions_asset
 from intercom_assets.mirror.jobs import build_jobs
@@ -33,4 +34,4 @@ def build_defs(spec: MirrorSpec) -> dg.Definitions:
         sensors=[build_updates_sensor(spec, jobs), *alerts],
         resources=build_resources(spec),
     )
-    return dg.Definitions.merge(mirror, build_reference_defs(spec))
+    return describe_assets(spec, dg.Definitions.merge(mirror, build_reference_defs(spec)))

@@ -18,7 +18,11 @@ import dagster as dg
 
 from intercom_assets.client import IntercomClient
 from intercom_assets.mirror.jobs import MirrorJobs
-from intercom_assets.mirror.resources import IntercomResource, intercom_resource
+from intercom_assets.mirror.resources import (
+    IntercomResource,
+    intercom_resource,
+    missing_token_message,
+)
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.cursor import Position, UpdatesCursor
 from intercom_assets.mirror.updates.run_requests import (
@@ -241,6 +245,8 @@ def evaluate_tick(
     """One tick: re-request failed runs, read a bounded slice of updates and deletions, and
     request runs for them."""
     intercom = intercom_resource(context, spec)
+    if not intercom.token():  # one line naming the variable, not a tick traceback
+        return dg.SensorResult(skip_reason=missing_token_message(intercom.access_token_env))
     with intercom.get_client(logger=context.log) as client:
         if context.cursor is None:
             cursor, skip_first = _first_cursor(context, client, intercom, limits, spec)

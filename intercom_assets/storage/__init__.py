@@ -5,25 +5,27 @@ from intercom_assets.storage.connection import (
     connect,
     prepare_database,
     reader,
+    retrying,
     transaction,
 )
-from intercom_assets.storage.figures import StoredDay, days_of, stored_by_day
+from intercom_assets.storage.figures import StoredDay, created_days, days_of, stored_by_day
 from intercom_assets.storage.reads import (
     PART_LIMIT,
     current_conversation_ids,
     part_shortfalls,
     preview_markdown,
     stale_conversation_ids,
-    stale_conversations,
     stored_conversation_ids,
     stored_ids_among,
-    unchanged_conversation_ids,
+    stored_versions,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
+from intercom_assets.storage.seen import SeenIds
 from intercom_assets.storage.writes import (
     ConversationChanges,
     remove_conversations,
     upsert_conversations,
+    upsert_messages,
     write_messages,
 )
 
@@ -31,9 +33,11 @@ __all__ = [
     "PART_LIMIT",
     "SCHEMA",
     "ConversationChanges",
+    "SeenIds",
     "StoredDay",
     "WriteSession",
     "connect",
+    "created_days",
     "current_conversation_ids",
     "days_of",
     "ensure_schema",
@@ -42,13 +46,14 @@ __all__ = [
     "preview_markdown",
     "reader",
     "remove_conversations",
+    "retrying",
     "stale_conversation_ids",
-    "stale_conversations",
     "stored_by_day",
     "stored_conversation_ids",
     "stored_ids_among",
+    "stored_versions",
     "transaction",
-    "unchanged_conversation_ids",
     "upsert_conversations",
+    "upsert_messages",
     "write_messages",
 ]

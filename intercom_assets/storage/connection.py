@@ -9,13 +9,19 @@ it, so two runs interleave by batch.
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
-from intercom_assets.storage.schema import ensure_schema
+from intercom_assets.storage.schema import ensure_schema, wants_keys
+
+T = TypeVar("T")
+# A write that conflicts with a concurrent writer's commit (same key, same row) is retried
+# this many times in a fresh transaction; each attempt re-reads what it decides on.
+CONFLICT_ATTEMPTS = 8
 
 # The file is attached under this alias: a file named `intercom.duckdb` would otherwise make
 # `intercom.conversations` ambiguous between its catalog and the `intercom` schema.
@@ -30,6 +36,39 @@ _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pi
 def _lock_holder(error: duckdb.Error) -> str | None:
     match = _HOLDER.search(str(error))
     return f"{match['program']} (PID {match['pid']})" if match else None
+
+
+def attach(
+    conn: duckdb.DuckDBPyConnection,
+    database: str,
+    log: logging.Logger,
+    *,
+    read_only: bool = False,
+    max_wait_seconds: float = 600.0,
+    alias: str = CATALOG,
+) -> None:
+    """ATTACH the mirror as `alias`, retrying while another process holds its lock."""
+    quoted = database.replace("'", "''")
+    mode = " (READ_ONLY)" if read_only else ""
+    delay, waited = 0.05, 0.0
+    while True:
+        try:
+            conn.execute(f"ATTACH '{quoted}' AS {alias}{mode}")
+            return
+        except (duckdb.IOException, duckdb.ConnectionException) as error:
+            holder = _lock_holder(error)
+            if holder is None or waited >= max_wait_seconds:
+                raise
+            log.warning(
+                "DuckDB file %s is locked by %s; waiting %.1fs (waited %.0fs so far)",
+                database,
+                holder,
+                delay,
+                waited,
+            )
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 5.0)
 
 
 def connect(
@@ -49,31 +88,15 @@ def connect(
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Beside the file, not in whatever directory the process runs in.
         settings.setdefault("temp_directory", f"{database}.tmp")
-    delay, waited = 0.05, 0.0
-    while True:
-        conn = duckdb.connect(config=settings)
-        try:
-            quoted = database.replace("'", "''")
-            mode = " (READ_ONLY)" if read_only else ""
-            conn.execute(f"ATTACH '{quoted}' AS {CATALOG}{mode}")
-            conn.execute(f"USE {CATALOG}")
-            conn.execute("SET TimeZone = 'UTC'")
-            return conn
-        except (duckdb.IOException, duckdb.ConnectionException) as error:
-            conn.close()
-            holder = _lock_holder(error)
-            if holder is None or waited >= max_wait_seconds:
-                raise
-            log.warning(
-                "DuckDB file %s is locked by %s; waiting %.1fs (waited %.0fs so far)",
-                database,
-                holder,
-                delay,
-                waited,
-            )
-            time.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 5.0)
+    conn = duckdb.connect(config=settings)
+    try:
+        attach(conn, database, log, read_only=read_only, max_wait_seconds=max_wait_seconds)
+        conn.execute(f"USE {CATALOG}")
+        conn.execute("SET TimeZone = 'UTC'")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 @contextmanager
@@ -92,6 +115,24 @@ def transaction(
         conn.commit()
     finally:
         conn.close()
+
+
+def retrying(attempt: Callable[[], T], log: logging.Logger, attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run `attempt` (one whole transaction) again when it lost a write-write conflict.
+
+    DuckDB's optimistic concurrency lets two writers of one database (MotherDuck, or two
+    connections of one process) run at once; the second to commit a row both touched fails
+    with a TransactionException and must redo its transaction against the newer state.
+    """
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except duckdb.TransactionException as error:
+            if number == attempts:
+                raise
+            log.warning("Write conflict with a concurrent writer (%s); retry %d", error, number)
+            time.sleep(0.01 * 2**number)
+    raise AssertionError("unreachable")
 
 
 class WriteSession:
@@ -152,11 +193,15 @@ class WriteSession:
         self.release()
 
 
-def prepare_database(database: str, log: logging.Logger) -> None:
-    """Create or migrate the schema at run start (idempotent)."""
+def prepare_database(database: str, log: logging.Logger, *, keyed: bool | None = None) -> None:
+    """Create or migrate the schema at run start (idempotent).
+
+    `keyed` (default: only for `md:` databases, where writers can be concurrent) gives the
+    tables primary keys; see `schema.py` for why single files go without.
+    """
     conn = connect(database, log)
     try:
-        ensure_schema(conn)
+        ensure_schema(conn, wants_keys(database) if keyed is None else keyed)
     finally:
         conn.close()
 

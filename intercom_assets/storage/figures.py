@@ -78,3 +78,15 @@ def days_of(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, int]:
         [list(ids)],
     ).fetchall()
     return {day: count for day, count in rows}
+
+
+def created_days(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
+    """id -> created day of the stored conversations among `ids`."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        "SELECT id, strftime(created_at, '%Y-%m-%d') FROM intercom.conversations"
+        " WHERE list_contains(?, id)",
+        [list(ids)],
+    ).fetchall()
+    return dict(rows)

@@ -26,29 +26,24 @@ FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
 """
 
 
-def stale_conversations(
+def stale_conversation_ids(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
-) -> list[tuple[str, str]]:
-    """(id, created day) of conversations created in [start, end) whose messages must be
-    (re-)fetched.
+) -> pl.Series:
+    """Conversations created in [start, end) whose messages must be (re-)fetched.
 
     Stale: not read at their current updated_at, or holding fewer parts than one GET can show
     (min(parts_reported, 500)), e.g. synced while the token could not read parts; re-syncing
     the partition then repairs them, as the `messages_complete` check advises.
+
+    A column, not a list: 10^6 ids cost ~20 MiB as Arrow strings, ~150 MiB as fetched
+    Python tuples, and a first sync of the whole history has every id stale.
     """
     return conn.execute(
-        f"SELECT id, day FROM ({_PART_COUNTS})"
+        f"SELECT id FROM ({_PART_COUNTS})"
         " WHERE messages_synced_updated_at IS DISTINCT FROM updated_at"
         f" OR stored < least(reported, {PART_LIMIT}) ORDER BY day, id",
         [start, end],
-    ).fetchall()
-
-
-def stale_conversation_ids(
-    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
-) -> list[str]:
-    """Ids of `stale_conversations`."""
-    return [cid for cid, _ in stale_conversations(conn, start, end)]
+    ).pl()["id"]
 
 
 def part_shortfalls(
@@ -62,30 +57,38 @@ def part_shortfalls(
     ).fetchall()
 
 
-def unchanged_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame) -> set[str]:
-    """Ids in `versions` (id, updated_at) stored with exactly that updated_at."""
+def stored_versions(
+    conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame
+) -> tuple[set[str], set[str]]:
+    """(current, older): ids of `versions` the mirror already holds, and ids it holds newer.
+
+    `versions` has (id, updated_at) and optionally payload_digest; current means stored with
+    that `updated_at` (and, when given, that digest). Neither needs writing, and an older
+    payload must not be written at all.
+    """
+    same_digest = (
+        " AND c.payload_digest IS NOT DISTINCT FROM v.payload_digest"
+        if "payload_digest" in versions.columns
+        else ""
+    )
     conn.register("incoming_versions", versions)
     try:
         rows = conn.execute(
-            "SELECT v.id FROM incoming_versions v JOIN intercom.conversations c"
-            " ON c.id = v.id AND c.updated_at = v.updated_at"
+            "SELECT v.id, c.updated_at > v.updated_at FROM incoming_versions v"
+            " JOIN intercom.conversations c ON c.id = v.id"
+            f" WHERE c.updated_at > v.updated_at OR (c.updated_at = v.updated_at{same_digest})"
         ).fetchall()
     finally:
         conn.unregister("incoming_versions")
-    return {row[0] for row in rows}
+    return {cid for cid, older in rows if not older}, {cid for cid, older in rows if older}
 
 
 def stored_conversation_ids(
-    conn: duckdb.DuckDBPyConnection,
-    start: datetime,
-    end: datetime,
-    skip_days: list[str] | None = None,
+    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> set[str]:
-    """Ids created in [start, end), except on `skip_days` (YYYY-MM-DD)."""
     rows = conn.execute(
-        "SELECT id FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
-        " AND NOT list_contains(?, strftime(created_at, '%Y-%m-%d'))",
-        [start, end, list(skip_days or [])],
+        "SELECT id FROM intercom.conversations WHERE created_at >= ? AND created_at < ?",
+        [start, end],
     ).fetchall()
     return {row[0] for row in rows}
 

@@ -1,74 +1,83 @@
 """DuckDB schema of the mirror, created and migrated idempotently at run start.
 
-Every statement is safe to run on any earlier version of the database: upgrading never
-requires deleting the file. Ids are unique by construction of the writes (see `writes.py`)
-rather than by key constraints, whose index DuckDB rewrites at every checkpoint.
+Tables and columns come from `columns.py`. Every statement is safe to run on any earlier
+version of the database (tables are created if missing, columns added if missing), so
+upgrading never requires deleting the file.
+
+Keys: a single DuckDB file admits one writer process, so the writes keep ids unique by
+construction and no key index is paid for (DuckDB rewrites it at every checkpoint:
+`benchmarks/keys.py` measures the cost). Databases that admit concurrent writers (MotherDuck
+`md:` paths) get primary keys, and the writes then upsert with `ON CONFLICT` so two writers
+can never store a conversation twice.
 """
+
+import logging
 
 import duckdb
 
 from intercom_assets.analytics.schema import ensure_analytics_schema
+from intercom_assets.storage.columns import TABLES, Table
 
 SCHEMA = "intercom"
-
-_TABLES = (
-    f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
-    f"""
-    CREATE TABLE IF NOT EXISTS {SCHEMA}.conversations (
-        id VARCHAR NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL,
-        state VARCHAR,
-        open BOOLEAN,
-        read BOOLEAN,
-        priority VARCHAR,
-        title VARCHAR,
-        admin_assignee_id VARCHAR,
-        team_assignee_id VARCHAR,
-        contact_ids VARCHAR[],
-        teammate_ids VARCHAR[],
-        tags VARCHAR[],
-        source_type VARCHAR,
-        source_author_type VARCHAR,
-        source_author_id VARCHAR,
-        waiting_since TIMESTAMPTZ,
-        snoozed_until TIMESTAMPTZ,
-        parts_reported INTEGER,
-        raw JSON,
-        synced_at TIMESTAMPTZ NOT NULL,
-        messages_synced_updated_at TIMESTAMPTZ,
-        messages_synced_at TIMESTAMPTZ
-    )
-    """,
-    f"""
-    CREATE TABLE IF NOT EXISTS {SCHEMA}.messages (
-        conversation_id VARCHAR NOT NULL,
-        id VARCHAR NOT NULL,
-        part_type VARCHAR NOT NULL,
-        body VARCHAR,
-        author_type VARCHAR,
-        author_id VARCHAR,
-        author_name VARCHAR,
-        author_email VARCHAR,
-        created_at TIMESTAMPTZ,
-        updated_at TIMESTAMPTZ,
-        redacted BOOLEAN,
-        raw JSON,
-        synced_at TIMESTAMPTZ NOT NULL
-    )
-    """,
-    f"""
-    CREATE TABLE IF NOT EXISTS {SCHEMA}.deleted_conversations (
-        id VARCHAR NOT NULL,
-        deleted_at TIMESTAMPTZ NOT NULL,
-        detected_via VARCHAR NOT NULL
-    )
-    """,
-)
+_LOG = logging.getLogger(__name__)
 
 
-def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create or migrate the schema; a no-op on an up-to-date database."""
-    for statement in _TABLES:
-        conn.execute(statement)
+def wants_keys(database: str) -> bool:
+    """Primary keys where writers can be concurrent: MotherDuck databases."""
+    return database.startswith("md:")
+
+
+def create_table_sql(table: Table, keyed: bool) -> str:
+    columns = [f"{c.name} {c.duckdb}{' NOT NULL' if c.not_null else ''}" for c in table.columns]
+    if keyed:
+        columns.append(f"PRIMARY KEY ({', '.join(table.key)})")
+    return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table.name} ({', '.join(columns)})"
+
+
+def is_keyed(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `intercom.<table>` of the current catalog has its primary key."""
+    return bool(
+        conn.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database()"
+            " AND schema_name = ? AND table_name = ? AND constraint_type = 'PRIMARY KEY'",
+            [SCHEMA, table],
+        ).fetchone()[0]
+    )
+
+
+def _add_key(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Key a table created unkeyed (by an earlier release); kept unkeyed if that fails."""
+    try:
+        conn.execute(f"ALTER TABLE {SCHEMA}.{table.name} ADD PRIMARY KEY ({', '.join(table.key)})")
+    except duckdb.Error as error:
+        _LOG.warning("Keeping %s.%s without a primary key: %s", SCHEMA, table.name, error)
+
+
+def _existing_columns(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND schema_name = ?",
+        [SCHEMA],
+    ).fetchall()
+    return {(table, column) for table, column in rows}
+
+
+def ensure_schema(conn: duckdb.DuckDBPyConnection, keyed: bool = False) -> None:
+    """Create or migrate the schema; a no-op on an up-to-date database.
+
+    Columns an earlier release did not have are added (NULL in existing rows: a NULL
+    `payload_digest` makes the next full refresh rewrite that row once, at no API cost).
+    """
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    for table in TABLES:
+        conn.execute(create_table_sql(table, keyed))
+    existing = _existing_columns(conn)
+    for table in TABLES:
+        for column in table.columns:
+            if (table.name, column.name) not in existing:
+                conn.execute(
+                    f"ALTER TABLE {SCHEMA}.{table.name} ADD COLUMN {column.name} {column.duckdb}"
+                )
+        if keyed and not is_keyed(conn, table.name):
+            _add_key(conn, table)
     ensure_analytics_schema(conn)

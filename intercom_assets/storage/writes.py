@@ -1,10 +1,18 @@
-"""Set-based, idempotent writes of transformed frames into the mirror.
+"""Set-based, idempotent, monotonic writes of transformed frames into the mirror.
 
 Each function runs inside a caller's transaction (see `connection.transaction`), so a
-conversation's messages and its "messages synced" marker always commit together. Keys are
-kept unique by these writes (update-then-insert-missing, frames deduplicated by key) and
-verified by the integrity checks, not by index constraints: DuckDB re-serialises a key index
-at every checkpoint, which made each batch's commit grow with the table.
+conversation's messages and its "messages synced" marker always commit together.
+
+Monotonic in `updated_at`: a row is replaced only by a newer version (or, for conversations
+from search, by a same-`updated_at` version whose payload digest differs: a change Intercom
+made without moving `updated_at`); a part only by one at least as new; a marker is set only
+to the `updated_at` its row has. An older payload (a lagging replica, a run that waited for
+the lock behind a newer one) therefore changes nothing and leaves the conversation stale.
+
+Unique keys: unkeyed tables (one writer process per file) stay unique by construction
+(update-then-insert-missing of frames deduplicated by key); keyed tables (`md:`, where
+writers can be concurrent) upsert with `ON CONFLICT`, and a conflicting concurrent commit
+fails and is retried by the caller (`connection.retrying`).
 """
 
 from dataclasses import dataclass, field
@@ -13,11 +21,12 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from intercom_assets.sync.transforms import CONVERSATION_SCHEMA, MESSAGE_SCHEMA
+from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES
+from intercom_assets.storage.schema import is_keyed
 
-_CONVERSATION_COLUMNS = list(CONVERSATION_SCHEMA)
-_MESSAGE_COLUMNS = list(MESSAGE_SCHEMA)
-_UPDATE_CONVERSATION = ", ".join(f"{c} = i.{c}" for c in _CONVERSATION_COLUMNS if c != "id")
+_CONVERSATION_COLUMNS = list(CONVERSATIONS.frame_schema())
+_MESSAGE_COLUMNS = list(MESSAGES.frame_schema())
+_EPOCH = "TIMESTAMPTZ '1970-01-01 00:00:00+00'"
 
 
 @dataclass(frozen=True)
@@ -29,48 +38,86 @@ class ConversationChanges:
     by_day: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def _upsert_conversation_rows(
-    conn: duckdb.DuckDBPyConnection, view: str, *, changed: bool = True, new: bool = True
-) -> None:
-    """Rewrite stored rows of `view` whose updated_at moved, insert the new ones.
+def _replaces(new: str, old: str, *, digest: bool) -> str:
+    """SQL: the incoming row `new` must replace the stored row `old`."""
+    newer = f"{new}.updated_at > {old}.updated_at"
+    if not digest:
+        return newer
+    return (
+        f"({newer} OR ({new}.updated_at = {old}.updated_at"
+        f" AND {new}.payload_digest IS DISTINCT FROM {old}.payload_digest))"
+    )
 
-    Unchanged rows are not rewritten and the messages marker columns are never touched here.
-    A caller that knows there is nothing to update or insert skips that statement's join.
+
+def _assignments(columns: list[str], key: tuple[str, ...], source: str) -> str:
+    return ", ".join(f"{c} = {source}.{c}" for c in columns if c not in key)
+
+
+def _upsert_conversation_rows(
+    conn: duckdb.DuckDBPyConnection, view: str, *, digest: bool, new: bool = True
+) -> None:
+    """Replace stored rows of `view` that it supersedes, insert the new ones.
+
+    The messages marker columns are never touched here. A caller that knows there is nothing
+    to insert skips that statement's join.
     """
-    if changed:
+    columns = ", ".join(_CONVERSATION_COLUMNS)
+    if is_keyed(conn, "conversations"):
         conn.execute(
-            f"UPDATE intercom.conversations c SET {_UPDATE_CONVERSATION}"
-            f" FROM {view} i WHERE c.id = i.id AND c.updated_at <> i.updated_at"
+            f"INSERT INTO intercom.conversations AS c ({columns}) SELECT {columns} FROM {view}"
+            f" ON CONFLICT (id) DO UPDATE"
+            f" SET {_assignments(_CONVERSATION_COLUMNS, ('id',), 'excluded')}"
+            f" WHERE {_replaces('excluded', 'c', digest=digest)}"
         )
+        return
+    conn.execute(
+        f"UPDATE intercom.conversations c"
+        f" SET {_assignments(_CONVERSATION_COLUMNS, ('id',), 'i')}"
+        f" FROM {view} i WHERE c.id = i.id AND {_replaces('i', 'c', digest=digest)}"
+    )
     if new:
         conn.execute(
-            f"INSERT INTO intercom.conversations ({', '.join(_CONVERSATION_COLUMNS)})"
-            f" SELECT i.* FROM {view} i ANTI JOIN intercom.conversations c ON c.id = i.id"
+            f"INSERT INTO intercom.conversations ({columns})"
+            f" SELECT {columns} FROM {view} i ANTI JOIN intercom.conversations c ON c.id = i.id"
         )
+
+
+def _restore(conn: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Conversations of `view` not stored yet may have been deleted earlier (a transient 404,
+    an undelete): they are back, so their deletion record goes."""
+    conn.execute(
+        f"DELETE FROM intercom.deleted_conversations d USING {view} i WHERE d.id = i.id"
+        " AND NOT EXISTS (SELECT 1 FROM intercom.conversations c WHERE c.id = i.id)"
+    )
 
 
 def upsert_conversations(
-    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame
+    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, digest: bool = True
 ) -> ConversationChanges:
-    """Insert new and update changed conversations; unchanged rows are not rewritten.
+    """Insert new conversations and apply newer versions; never regress a stored row.
 
-    A conversation whose `updated_at` moved keeps its old marker, so it becomes stale for the
-    messages step until its parts are re-fetched.
+    With `digest`, a version with the stored `updated_at` but another payload digest also
+    replaces the row (a full refresh repairs silent changes). A replaced row keeps its old
+    marker, so it becomes stale for the messages step when its `updated_at` moved.
     """
+    replaces = _replaces("i", "c", digest=digest)
     conn.register("incoming_conversations", frame)
     try:
         rows = conn.execute(
-            """
+            f"""
             SELECT strftime(i.created_at, '%Y-%m-%d') AS day,
                    count(*) FILTER (WHERE c.id IS NULL),
-                   count(*) FILTER (WHERE c.id IS NOT NULL AND c.updated_at <> i.updated_at),
-                   count(*) FILTER (WHERE c.updated_at = i.updated_at)
+                   count(*) FILTER (WHERE c.id IS NOT NULL AND {replaces}),
+                   count(*) FILTER (WHERE c.id IS NOT NULL AND NOT {replaces})
             FROM incoming_conversations i LEFT JOIN intercom.conversations c USING (id)
             GROUP BY day
             """
         ).fetchall()
         new, changed, unchanged = (sum(row[k] for row in rows) for k in (1, 2, 3))
-        _upsert_conversation_rows(conn, "incoming_conversations", changed=changed > 0, new=new > 0)
+        if new:
+            _restore(conn, "incoming_conversations")
+        if new or changed:
+            _upsert_conversation_rows(conn, "incoming_conversations", digest=digest, new=new > 0)
     finally:
         conn.unregister("incoming_conversations")
     by_day = {day: (n, c) for day, n, c, _ in rows if n or c}
@@ -80,9 +127,47 @@ def upsert_conversations(
 def _any_marked(conn: duckdb.DuckDBPyConnection, view: str) -> bool:
     """Whether any conversation of `view` has had its messages stored before."""
     return conn.execute(
-        f"SELECT EXISTS (SELECT 1 FROM intercom.conversations c SEMI JOIN {view} v USING (id)"
-        " WHERE c.messages_synced_at IS NOT NULL)"
+        f"SELECT EXISTS (SELECT 1 FROM intercom.conversations c SEMI JOIN {view} v"
+        " ON c.id = v.conversation_id WHERE c.messages_synced_at IS NOT NULL)"
     ).fetchone()[0]
+
+
+def upsert_messages(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """Insert new parts and replace stored ones by versions at least as new (redactions move a
+    part's `updated_at`); an older copy of a part never overwrites the stored one."""
+    columns = ", ".join(_MESSAGE_COLUMNS)
+    at_least_as_new = f"coalesce(i.updated_at, {_EPOCH}) >= coalesce(m.updated_at, {_EPOCH})"
+    conn.register("incoming_messages", frame)
+    try:
+        if is_keyed(conn, "messages"):
+            key = ("conversation_id", "id")
+            conn.execute(
+                f"INSERT INTO intercom.messages AS m ({columns})"
+                f" SELECT {columns} FROM incoming_messages"
+                f" ON CONFLICT (conversation_id, id) DO UPDATE"
+                f" SET {_assignments(_MESSAGE_COLUMNS, key, 'excluded')}"
+                f" WHERE {at_least_as_new.replace('i.', 'excluded.')}"
+            )
+            return
+        # Stored messages belong only to conversations whose marker is set (both commit
+        # together), so a first sync skips the scan of the whole messages table.
+        if _any_marked(conn, "incoming_messages"):
+            conn.execute(
+                "DELETE FROM intercom.messages m USING incoming_messages i"
+                f" WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
+                f" AND {at_least_as_new}"
+            )
+            conn.execute(
+                f"INSERT INTO intercom.messages ({columns}) SELECT {columns}"
+                " FROM incoming_messages i ANTI JOIN intercom.messages m"
+                " ON m.conversation_id = i.conversation_id AND m.id = i.id"
+            )
+        else:
+            conn.execute(
+                f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
+            )
+    finally:
+        conn.unregister("incoming_messages")
 
 
 def write_messages(
@@ -96,40 +181,35 @@ def write_messages(
 
     `markers` holds (id, updated_at) of every conversation whose messages are in `messages`,
     including those whose row is unchanged and so not in `conversations`. Messages are never
-    deleted here: the API shows only the newest 500 parts, so parts stored earlier stay. The
-    marker records the `updated_at` the messages were read at.
-
-    Stored messages belong only to conversations whose marker is set (both commit together),
-    so when no conversation of the batch has one, the delete's scan of the whole messages
-    table is skipped: a first sync never pays it.
+    deleted here: the API shows only the newest 500 parts, so parts stored earlier stay. A
+    marker records the `updated_at` the messages were read at, and is set only when the
+    stored row has exactly that `updated_at`: messages read from an older version than the
+    row (a lagging replica, a concurrent newer write) leave the conversation stale.
     """
-    conn.register("retrieved_conversations", conversations)
+    if conversations.height:
+        upsert_conversations(conn, conversations, digest=False)
     conn.register("retrieved_markers", markers)
-    conn.register("retrieved_messages", messages)
     try:
-        if _any_marked(conn, "retrieved_markers"):
-            conn.execute(
-                "DELETE FROM intercom.messages m USING retrieved_messages i"
-                " WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
-            )
-        if conversations.height:
-            _upsert_conversation_rows(conn, "retrieved_conversations")
-        conn.execute(
-            f"INSERT INTO intercom.messages ({', '.join(_MESSAGE_COLUMNS)})"
-            " SELECT * FROM retrieved_messages"
-        )
+        current = [
+            row[0]
+            for row in conn.execute(
+                "SELECT r.id FROM retrieved_markers r JOIN intercom.conversations c"
+                " ON c.id = r.id AND c.updated_at = r.updated_at"
+            ).fetchall()
+        ]
+        accepted = messages.filter(pl.col("conversation_id").is_in(current))
+        if accepted.height:
+            upsert_messages(conn, accepted)
         conn.execute(
             """
             UPDATE intercom.conversations c
             SET messages_synced_updated_at = r.updated_at, messages_synced_at = ?
-            FROM retrieved_markers r WHERE c.id = r.id
+            FROM retrieved_markers r WHERE c.id = r.id AND c.updated_at = r.updated_at
             """,
             [synced_at],
         )
     finally:
-        conn.unregister("retrieved_conversations")
         conn.unregister("retrieved_markers")
-        conn.unregister("retrieved_messages")
 
 
 def remove_conversations(
@@ -149,7 +229,8 @@ def remove_conversations(
             "DELETE FROM intercom.deleted_conversations WHERE id IN (SELECT id FROM doomed)"
         )
         conn.execute(
-            "INSERT INTO intercom.deleted_conversations SELECT id, ?, ? FROM doomed",
+            "INSERT INTO intercom.deleted_conversations (id, deleted_at, detected_via)"
+            " SELECT id, ?, ? FROM doomed",
             [deleted_at, detected_via],
         )
     finally:

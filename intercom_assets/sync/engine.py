@@ -15,15 +15,17 @@ import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.storage import (
+    SeenIds,
     WriteSession,
+    created_days,
     current_conversation_ids,
     days_of,
     remove_conversations,
-    stale_conversations,
-    stored_conversation_ids,
+    retrying,
+    stale_conversation_ids,
     stored_ids_among,
+    stored_versions,
     transaction,
-    unchanged_conversation_ids,
     upsert_conversations,
     write_messages,
 )
@@ -98,6 +100,9 @@ class MessagesResult:
 # Conversations per messages transaction: a crash loses at most this many GETs. Smaller
 # batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
 MESSAGES_BATCH_CONVERSATIONS = 250
+# ... and at most this many characters of part bodies (10x larger bodies than the emulator's
+# mix would otherwise hold ~10x the memory per batch).
+MESSAGES_BATCH_BYTES = 4 * 1024**2
 
 
 def _now() -> datetime:
@@ -127,12 +132,14 @@ def sync_conversations(
 ) -> ConversationsResult:
     """Search the window and upsert conversations; a full refresh also applies deletions.
 
-    A day whose search fails for good is recorded in `days.failed` and the other days go on;
-    deletion detection skips failed days and days holding a rejected record.
+    A row is rewritten only when search shows a newer `updated_at` or, at the same
+    `updated_at`, another payload digest (a change Intercom made without moving it); an older
+    version than the stored one (search-index lag) is ignored. A day whose search fails for
+    good is recorded in `days.failed` and the other days go on; deletion detection skips
+    failed days and days holding a rejected record.
     """
     result = ConversationsResult(days=days or DayLedger())
     ledger = result.days
-    seen: set[str] = set()
     progress = Progress(log, "conversations searched", None)
 
     def window_failed(day_window: tuple[int, int], error: IntercomError) -> None:
@@ -148,6 +155,7 @@ def sync_conversations(
             "created_at",
             window.day_windows(),
             extra_filters=window.update_filters(),
+            on_total=progress.add_total,
             on_window_error=window_failed,
         ):
             for item in page:
@@ -157,10 +165,18 @@ def sync_conversations(
 
     def write(batch: list[dict[str, Any]]) -> None:
         versions = conversation_versions(batch)
-        with session.transaction() as conn:
-            unchanged = unchanged_conversation_ids(conn, versions)
-            transformed = conversations_frame(_without(batch, unchanged), _now())
-            changes = upsert_conversations(conn, transformed.frame)
+
+        def attempt() -> tuple[int, Any, Any]:
+            with session.transaction() as conn:
+                current, older = stored_versions(conn, versions)
+                transformed = conversations_frame(_without(batch, current | older), _now())
+                return (
+                    len(current | older),
+                    transformed,
+                    upsert_conversations(conn, transformed.frame),
+                )
+
+        skipped, transformed, changes = retrying(attempt, log)
         for day, (new, changed) in changes.by_day.items():
             ledger.add(day, new=new, changed=changed)
         created = _created_days(batch)
@@ -168,24 +184,31 @@ def sync_conversations(
             cid = str(rejected.id)
             ledger.reject(created.get(cid) or window_days.get(cid))
         result.rejected.extend(transformed.rejected)
-        seen.update(versions["id"].to_list())
+        seen.add(versions["id"])
         result.new += changes.new
         result.changed += changes.changed
-        result.unchanged += len(unchanged)
+        result.unchanged += skipped + changes.unchanged
         if versions.height:
             newest = int(versions["updated_at"].max().timestamp())
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
 
-    with (
-        WriteSession(database, log) as session,
-        BackgroundWriter(write, on_idle=session.release) as writer,
-    ):
-        for batch in _batched(pages(), batch_size):
-            writer.submit(batch)
-            progress.advance(len(batch))
-    result.seen = len(seen)
-    if window.is_full:
-        result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
+    with SeenIds(temp_directory=_spill_directory(database)) as seen:
+        with (
+            WriteSession(database, log) as session,
+            BackgroundWriter(write, on_idle=session.release) as writer,
+        ):
+            for batch in _batched(pages(), batch_size):
+                writer.submit(batch)
+                progress.advance(len(batch))
+        result.seen = seen.count()
+        if window.is_full:
+            result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
+    log.info(
+        progress.summary(
+            f"{result.seen} seen ({result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged, {result.deleted} deleted)"
+        )
+    )
     return result
 
 
@@ -194,6 +217,10 @@ def _created_days(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
     return {
         str(c.get("id")): day_of(c.get("created_at")) for c in conversations if isinstance(c, dict)
     }
+
+
+def _spill_directory(database: str) -> str | None:
+    return None if database.startswith("md:") or database == ":memory:" else f"{database}.tmp"
 
 
 def _without(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
@@ -210,13 +237,15 @@ def _remove_vanished(
     client: IntercomClient,
     database: str,
     window: SyncWindow,
-    seen: set[str],
+    seen: SeenIds,
     ledger: DayLedger,
     log: logging.Logger,
 ) -> int:
     """Stored ids the complete search no longer returns are removed only once a GET 404s.
 
-    Only days whose search completed without a rejected record count as complete.
+    The set difference runs in DuckDB (stored ids of the window anti-joined with the staged
+    seen ids), so memory does not grow with the history. Only days whose search completed
+    without a rejected record count as complete.
     """
     if ledger.deletion_unsafe is None:
         log.warning("A rejected record has no usable creation day: deletions are not detected.")
@@ -224,9 +253,11 @@ def _remove_vanished(
     skipped = sorted({*ledger.deletion_unsafe, *ledger.failed})
     if skipped:
         log.warning("Deletion detection skipped for %s (incomplete search).", ", ".join(skipped))
-    with transaction(database, log) as conn:
-        stored = stored_conversation_ids(conn, window.start, window.end, skip_days=skipped)
-    missing = sorted(stored - seen)
+    missing = seen.missing(database, window.start, window.end, log)
+    if skipped and missing:
+        with transaction(database, log) as conn:
+            day = created_days(conn, list(missing))
+        missing = [cid for cid in missing if day.get(cid) not in skipped]
     gone = [cid for cid, conv in client.get_conversations(missing) if conv is None]
     if gone:
         log.info("Removing %d conversations deleted in Intercom: %s", len(gone), gone[:20])
@@ -247,27 +278,25 @@ def sync_messages(
     *,
     batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
     batch_messages: int = 5_000,
+    batch_bytes: int = MESSAGES_BATCH_BYTES,
     days: DayLedger | None = None,
 ) -> MessagesResult:
     """GET every stale conversation concurrently and write its messages with its marker.
 
-    A conversation that cannot be retrieved this run marks its day failed (still stale, so
+    A batch closes at whichever comes first: conversations, parts or bytes of bodies, so
+    conversations with large bodies cannot make a batch (and the writer queue) balloon. A
+    conversation that cannot be retrieved this run marks its day failed (it stays stale, so
     the next run fetches it); the other days are unaffected.
     """
     with transaction(database, log) as conn:
-        stale = stale_conversations(conn, start, end)
-        unusable_days = {cid: day for cid, day in stale}
-    result = MessagesResult(stale=len(stale), days=days or DayLedger())
-    _fetch_and_write(
-        client,
-        database,
-        [cid for cid, _ in stale],
-        result,
-        log,
-        batch_conversations=batch_conversations,
-        batch_messages=batch_messages,
-        days_of_unusable=unusable_days,
-    )
+        stale = stale_conversation_ids(conn, start, end)
+    result = MessagesResult(stale=stale.len(), days=days or DayLedger())
+    limits = _Limits(batch_conversations, batch_messages, batch_bytes)
+    _fetch_and_write(client, database, _python_ids(stale), stale.len(), result, log, limits)
+    if result.unusable:
+        with transaction(database, log) as conn:
+            for cid, day in created_days(conn, result.unusable).items():
+                result.days.fail(day, f"conversation {cid} could not be retrieved")
     return result
 
 
@@ -280,6 +309,7 @@ def sync_conversation_ids(
     *,
     batch_conversations: int = MESSAGES_BATCH_CONVERSATIONS,
     batch_messages: int = 5_000,
+    batch_bytes: int = MESSAGES_BATCH_BYTES,
 ) -> MessagesResult:
     """Fetch exactly `ids` (what the updates sensor saw change): one GET each, no search.
 
@@ -287,33 +317,33 @@ def sync_conversation_ids(
     the fetched `updated_at` with its messages is left alone, so a repeated request costs only
     its GETs. New and changed conversations are counted on their created day.
     """
-    result = MessagesResult(stale=len(ids))
-    _fetch_and_write(
-        client,
-        database,
-        list(dict.fromkeys(ids)),
-        result,
-        log,
-        batch_conversations=batch_conversations,
-        batch_messages=batch_messages,
-        count_rows=True,
-    )
+    unique = list(dict.fromkeys(ids))
+    result = MessagesResult(stale=len(unique))
+    limits = _Limits(batch_conversations, batch_messages, batch_bytes)
+    _fetch_and_write(client, database, iter(unique), len(unique), result, log, limits, True)
     return result
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """A batch closes at whichever comes first."""
+
+    conversations: int
+    parts: int
+    bytes: int
 
 
 def _fetch_and_write(
     client: IntercomClient,
     database: str,
-    ids: list[str],
+    ids: Iterator[str],
+    total: int,
     result: MessagesResult,
     log: logging.Logger,
-    *,
-    batch_conversations: int,
-    batch_messages: int,
+    limits: _Limits,
     count_rows: bool = False,
-    days_of_unusable: dict[str, str] | None = None,
 ) -> None:
-    progress = Progress(log, "conversations retrieved", len(ids))
+    progress = Progress(log, "conversations retrieved", total)
     batch = _Batch()
 
     def write(ready: _Batch) -> None:
@@ -330,17 +360,27 @@ def _fetch_and_write(
             elif isinstance(payload, IntercomError):
                 log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
                 result.unusable.append(conversation_id)
-                day = (days_of_unusable or {}).get(conversation_id)
-                if day is not None:
-                    result.days.fail(day, f"conversation {conversation_id}: {payload}")
             else:
                 batch.found.append(payload)
-                batch.parts += _part_count(payload)
-            if batch.size >= batch_conversations or batch.parts >= batch_messages:
+                parts, size = _weigh(payload)
+                batch.parts += parts
+                batch.bytes += size
+            if (
+                batch.size >= limits.conversations
+                or batch.parts >= limits.parts
+                or batch.bytes >= limits.bytes
+            ):
                 writer.submit(batch)
                 batch = _Batch()
         if batch.size:
             writer.submit(batch)
+    log.info(
+        progress.summary(
+            f"{result.conversations_synced} of {result.stale} stale conversations synced, "
+            f"{result.messages_written} messages written, {result.not_found} gone, "
+            f"{len(result.unusable)} skipped"
+        )
+    )
 
 
 @dataclass
@@ -350,15 +390,30 @@ class _Batch:
     found: list[dict[str, Any]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     parts: int = 0
+    bytes: int = 0
 
     @property
     def size(self) -> int:
         return len(self.found) + len(self.gone)
 
 
-def _part_count(conversation: dict[str, Any]) -> int:
+def _python_ids(ids: pl.Series, chunk: int = 10_000) -> Iterator[str]:
+    """The column's ids as Python strings, a chunk at a time."""
+    for offset in range(0, ids.len(), chunk):
+        yield from ids.slice(offset, chunk).to_list()
+
+
+def _weigh(conversation: dict[str, Any]) -> tuple[int, int]:
+    """(parts, characters of part bodies): what a conversation adds to a batch."""
     parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
-    return len(parts) if isinstance(parts, list) else 0
+    if not isinstance(parts, list):
+        return 0, 0
+    size = sum(
+        len(body)
+        for part in parts
+        if isinstance(part, dict) and isinstance(body := part.get("body"), str)
+    )
+    return len(parts), size
 
 
 def _write_batch(
@@ -372,53 +427,91 @@ def _write_batch(
     """Messages and markers of a batch; conversation rows only where `updated_at` moved.
 
     The conversations step usually stored the same version seconds earlier, so transforming
-    its row again from the GET payload would be wasted work. With `count_rows` (no
-    conversations step ran) rows are counted as new or changed per day, and conversations
-    already stored at this version with their messages are skipped.
+    its row again from the GET payload would be wasted work. A GET older than the stored row
+    (a lagging replica) writes nothing: the conversation stays stale and a later run
+    fetches it again. Decided and written in one transaction, so a concurrent writer cannot
+    slip a newer version in between (a conflict retries the whole batch). With `count_rows`
+    (no conversations step ran: a sensor run) rows are counted as new or changed per day, and
+    conversations already stored at this version with their messages are skipped.
     """
-    found, gone, synced_at = batch.found, batch.gone, _now()
-    ledger = result.days
-    versions = conversation_versions(found)
-    with session.transaction() as conn:
-        if count_rows:
-            current = current_conversation_ids(conn, versions)
-            found = [c for c in found if str(c.get("id")) not in current]
-            versions = versions.filter(~pl.col("id").is_in(list(current)))
-            stored = stored_ids_among(conn, versions["id"].to_list())
-        unchanged = unchanged_conversation_ids(conn, versions)
-    created = _created_days(found)
-    conversations = conversations_frame(_without(found, unchanged), synced_at)
-    usable = unchanged | set(conversations.frame["id"].to_list())
-    messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
-    markers = pl.concat(
-        [
-            versions.filter(pl.col("id").is_in(list(unchanged))),
-            conversations.frame.select(versions.columns),
-        ]
-    )
+    gone, synced_at = batch.gone, _now()
+    all_versions = conversation_versions(batch.found, digests=False)
+
+    def attempt() -> tuple[Any, Any, Any, set[str], set[str], dict[str, int]]:
+        found, versions, stored = batch.found, all_versions, set()
+        with session.transaction() as conn:
+            if count_rows:
+                done = current_conversation_ids(conn, versions)
+                found = [c for c in found if str(c.get("id")) not in done]
+                versions = versions.filter(~pl.col("id").is_in(list(done)))
+                stored = stored_ids_among(conn, versions["id"].to_list())
+            current, older = stored_versions(conn, versions)
+            conversations = conversations_frame(_without(found, current | older), synced_at)
+            usable = current | set(conversations.frame["id"].to_list())
+            messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
+            markers = pl.concat(
+                [
+                    versions.filter(pl.col("id").is_in(list(current))),
+                    conversations.frame.select(versions.columns),
+                ]
+            )
+            deleted = days_of(conn, gone) if gone else {}
+            if gone:
+                remove_conversations(conn, gone, synced_at, "404")
+            write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
+            return conversations, messages, markers, older, stored, deleted
+
+    conversations, messages, markers, older, stored, deleted = retrying(attempt, log)
+    if older:
+        log.info(
+            "%d conversations came back older than stored (a lagging replica?); they stay "
+            "stale for the next run: %s",
+            len(older),
+            sorted(older)[:20],
+        )
     for rejected in conversations.rejected + messages.rejected:
         log.warning("Unusable %s %s: %s", rejected.kind, rejected.id, rejected.reason)
     result.rejected.extend(conversations.rejected + messages.rejected)
-    with session.transaction() as conn:
-        if gone:
-            for day, count in days_of(conn, gone).items():
-                ledger.add(day, deleted=count)
-            remove_conversations(conn, gone, synced_at, "404")
-        write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
-    if count_rows:
-        for cid in conversations.frame["id"].to_list():
-            if (day := created.get(cid)) is not None:
-                ledger.add(day, **({"changed": 1} if cid in stored else {"new": 1}))
-    for cid in markers["id"].to_list():
-        if (day := created.get(cid)) is not None:
-            ledger.add(day, messages_synced=1)
-    if messages.frame.height:
-        for cid, count in messages.frame.group_by("conversation_id").len().iter_rows():
-            if (day := created.get(cid)) is not None:
-                ledger.add(day, messages_written=count)
+    _tally(
+        result.days,
+        batch.found,
+        conversations.frame,
+        markers,
+        messages.frame,
+        stored,
+        deleted,
+        count_rows,
+    )
     if markers.height:
         newest = int(markers["updated_at"].max().timestamp())
         result.newest_updated_at = max(result.newest_updated_at or 0, newest)
     result.not_found += len(gone)
     result.conversations_synced += markers.height
     result.messages_written += messages.frame.height
+
+
+def _tally(
+    ledger: DayLedger,
+    found: list[dict[str, Any]],
+    rows: pl.DataFrame,
+    markers: pl.DataFrame,
+    messages: pl.DataFrame,
+    stored: set[str],
+    deleted: dict[str, int],
+    count_rows: bool,
+) -> None:
+    """What one messages batch changed, on each conversation's created day."""
+    created = _created_days(found)
+    for day, count in deleted.items():
+        ledger.add(day, deleted=count)
+    if count_rows:
+        for cid in rows["id"].to_list():
+            if (day := created.get(cid)) is not None:
+                ledger.add(day, **({"changed": 1} if cid in stored else {"new": 1}))
+    for cid in markers["id"].to_list():
+        if (day := created.get(cid)) is not None:
+            ledger.add(day, messages_synced=1)
+    if messages.height:
+        for cid, count in messages.group_by("conversation_id").len().iter_rows():
+            if (day := created.get(cid)) is not None:
+                ledger.add(day, messages_written=count)

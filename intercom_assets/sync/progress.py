@@ -1,6 +1,7 @@
 """Progress lines for long runs: done/total, rate and ETA every few seconds."""
 
 import logging
+import threading
 import time
 
 
@@ -14,6 +15,17 @@ class Progress:
         self._every = every_seconds
         self.done = 0
         self._start = self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def add_total(self, count: int) -> None:
+        """Grow the total as parts of it become known (search windows report theirs)."""
+        with self._lock:
+            self.total = (self.total or 0) + count
+
+    def summary(self, what: str) -> str:
+        """The step's closing line: what it did, how long it took, at what rate."""
+        elapsed = max(self.elapsed, 1e-9)
+        return f"{self._label}: done, {what} in {elapsed:.1f}s ({self.done / elapsed:.1f}/s)"
 
     def advance(self, count: int = 1) -> None:
         self.done += count

@@ -13,48 +13,11 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import codec
+from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, UTC_TS
+from intercom_assets.sync.privacy import Privacy
 
-UTC_TS = pl.Datetime("us", "UTC")
-
-CONVERSATION_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.String(),
-    "created_at": UTC_TS,
-    "updated_at": UTC_TS,
-    "state": pl.String(),
-    "open": pl.Boolean(),
-    "read": pl.Boolean(),
-    "priority": pl.String(),
-    "title": pl.String(),
-    "admin_assignee_id": pl.String(),
-    "team_assignee_id": pl.String(),
-    "contact_ids": pl.List(pl.String()),
-    "teammate_ids": pl.List(pl.String()),
-    "tags": pl.List(pl.String()),
-    "source_type": pl.String(),
-    "source_author_type": pl.String(),
-    "source_author_id": pl.String(),
-    "waiting_since": UTC_TS,
-    "snoozed_until": UTC_TS,
-    "parts_reported": pl.Int32(),
-    "raw": pl.String(),
-    "synced_at": UTC_TS,
-}
-
-MESSAGE_SCHEMA: dict[str, pl.DataType] = {
-    "conversation_id": pl.String(),
-    "id": pl.String(),
-    "part_type": pl.String(),
-    "body": pl.String(),
-    "author_type": pl.String(),
-    "author_id": pl.String(),
-    "author_name": pl.String(),
-    "author_email": pl.String(),
-    "created_at": UTC_TS,
-    "updated_at": UTC_TS,
-    "redacted": pl.Boolean(),
-    "raw": pl.String(),
-    "synced_at": UTC_TS,
-}
+CONVERSATION_SCHEMA: dict[str, pl.DataType] = CONVERSATIONS.frame_schema()
+MESSAGE_SCHEMA: dict[str, pl.DataType] = MESSAGES.frame_schema()
 
 _TIMESTAMP_COLUMNS = ("created_at", "updated_at", "waiting_since", "snoozed_until")
 _MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -154,24 +117,53 @@ def _finish(rows: dict[str, list[Any]], schema: dict[str, pl.DataType]) -> pl.Da
     )
 
 
-def conversation_versions(conversations: list[dict[str, Any]]) -> pl.DataFrame:
-    """(id, updated_at) of each usable conversation: enough to skip unchanged ones cheaply."""
-    pairs = [
-        (_text(c.get("id")), _epoch(c.get("updated_at")))
+def _without_parts(conversation: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in conversation.items() if k != "conversation_parts"}
+
+
+def payload_digest(conversation: dict[str, Any]) -> str:
+    """The digest of what `raw` keeps (the object without parts), whatever its key order."""
+    return codec.digest(_without_parts(conversation))
+
+
+def conversation_versions(
+    conversations: list[dict[str, Any]], *, digests: bool = True
+) -> pl.DataFrame:
+    """(id, updated_at[, payload_digest]) of each usable conversation, newest per id.
+
+    Enough to skip unchanged ones cheaply: a change that keeps `updated_at` still changes
+    the digest.
+    """
+    rows = [
+        (_text(c.get("id")), _epoch(c.get("updated_at")), payload_digest(c) if digests else None)
         for c in conversations
         if isinstance(c, dict)
     ]
-    usable = [(cid, ts) for cid, ts in pairs if cid is not None and ts is not None]
-    frame = pl.DataFrame(usable, schema={"id": pl.String(), "updated_at": pl.Int64()}, orient="row")
+    usable = [row for row in rows if row[0] is not None and row[1] is not None]
+    schema = {"id": pl.String(), "updated_at": pl.Int64(), "payload_digest": pl.String()}
+    frame = pl.DataFrame(usable, schema=schema, orient="row")
+    if not digests:
+        frame = frame.drop("payload_digest")
+    frame = frame.sort("updated_at", maintain_order=True).unique(
+        "id", keep="last", maintain_order=True
+    )
     return frame.with_columns(pl.from_epoch("updated_at", "s").dt.replace_time_zone("UTC"))
 
 
-def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
-    """One row per usable conversation; `conversation_parts` is left out of `raw`."""
+def conversations_frame(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
+    """One row per usable conversation; `conversation_parts` is left out of `raw`.
+
+    The digest is of the payload as Intercom sent it (before any privacy scrubbing), so it
+    compares with `conversation_versions` of the next search.
+    """
+    digests = [payload_digest(c) if isinstance(c, dict) else None for c in conversations]
+    conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []
-    for conv in conversations:
+    for conv, digest in zip(conversations, digests, strict=True):
         conv_id = _text(conv.get("id")) if isinstance(conv, dict) else None
         created, updated = _epoch(conv.get("created_at")), _epoch(conv.get("updated_at"))
         if conv_id is None or created is None:
@@ -202,14 +194,15 @@ def conversations_frame(conversations: list[dict[str, Any]], synced_at: datetime
             "waiting_since": _epoch(conv.get("waiting_since")),
             "snoozed_until": _epoch(conv.get("snoozed_until")),
             "parts_reported": _parts_reported(conv),
-            "raw": codec.dumps({k: v for k, v in conv.items() if k != "conversation_parts"}),
+            "raw": codec.dumps(_without_parts(conv)),
+            "payload_digest": digest,
         }
         for name in columns:
             rows[name].append(values[name])
     frame = _finish(rows, CONVERSATION_SCHEMA).with_columns(
         pl.lit(synced_at).cast(UTC_TS).alias("synced_at")
     )
-    return Transformed(frame.unique("id", keep="last", maintain_order=True), rejected)
+    return Transformed(_newest(frame, ["id"]), rejected)
 
 
 def _message_values(
@@ -232,8 +225,11 @@ def _message_values(
     }
 
 
-def messages_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> Transformed:
+def messages_frame(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
     """The opening message (`part_type='source'`) plus every part of each retrieved conversation."""
+    conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in MESSAGE_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
     rejected: list[Rejected] = []
@@ -271,6 +267,14 @@ def messages_frame(conversations: list[dict[str, Any]], synced_at: datetime) -> 
     frame = _finish(rows, MESSAGE_SCHEMA).with_columns(
         pl.lit(synced_at).cast(UTC_TS).alias("synced_at")
     )
-    return Transformed(
-        frame.unique(["conversation_id", "id"], keep="last", maintain_order=True), rejected
-    )
+    return Transformed(_newest(frame, ["conversation_id", "id"]), rejected)
+
+
+def _newest(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """One row per key, the one with the newest `updated_at` (the last of equals).
+
+    An upsert statement given two rows of one key keeps an arbitrary one, so a batch that
+    saw a conversation twice (pages shifting under a moving index) must not rely on order.
+    """
+    ordered = frame.sort("updated_at", nulls_last=False, maintain_order=True)
+    return ordered.unique(key, keep="last", maintain_order=True)

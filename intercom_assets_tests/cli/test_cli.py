@@ -131,7 +131,7 @@ def test_help_lists_every_subcommand():
     run = _cli("--help", env={}, timeout=60)
     assert run.returncode == 0
     listed = re.search(r"\{([a-z,-]+)\}", run.stdout).group(1).split(",")
-    assert listed == ["test-connection", "emulator", "demo", "dev", "query"]
+    assert listed == ["test-connection", "emulator", "demo", "dev", "resync", "query"]
     for name in listed:
         assert re.search(rf"^    {name} +\S", run.stdout, re.M), name
 
@@ -218,3 +218,19 @@ def test_a_run_with_a_revoked_token_fails_with_the_revoked_token_advice(tmp_path
     assert "Failure: Intercom rejected the access token (401 token_revoked)." in output
     assert "Generate a new token if the old one was revoked" in output
     assert "revoked-token-42" not in output
+
+
+def test_resync_fetches_the_listed_conversations_in_a_real_run(emulator, tmp_path):
+    database = tmp_path / "m.duckdb"
+    wanted = emulator.conversation_ids()[:2]
+    env = {
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "INTERCOM_DUCKDB_PATH": str(database),
+        "INTERCOM_BASE_URL": emulator.base_url,
+        "INTERCOM_ACCESS_TOKEN": emulator.token,
+    }
+    run = _cli("resync", *wanted, env=env)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert re.search(r"^Re-sync succeeded \(run [0-9a-f-]{36}\)$", run.stdout, re.M)
+    assert "Re-synced 2 of 2 conversations" in run.stdout
+    assert sorted(_conversations(database)) == sorted(wanted)

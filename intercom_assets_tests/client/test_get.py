@@ -110,4 +110,33 @@ def test_stats_as_metadata_is_flat(emulator: Emulator, client: IntercomClient) -
         "api_retries": 0,
         "api_404s": 1,
         "api_5xx": 0,
+        "api_foreign_404s": 0,
     }
+
+
+def test_a_gateway_html_404_is_retried_and_never_means_gone(emulator: Emulator) -> None:
+    conversation_id = emulator.conversation_ids()[0]
+    emulator.config.faults.html_404_rate = 1.0
+
+    with make_client(emulator, max_retries=2) as client:
+        with pytest.raises(IntercomUnavailableError, match="404 without Intercom's not_found"):
+            client.get_conversation(conversation_id)
+        (result,) = dict(client.get_conversations([conversation_id])).values()
+
+    assert isinstance(result, IntercomUnavailableError)
+    assert emulator.requests["get"] == 6
+    assert client.stats.not_found == 0
+    assert client.stats.as_metadata()["api_foreign_404s"] == 6
+
+
+def test_a_404_after_gateway_404s_is_gone_only_when_it_is_intercoms(emulator: Emulator) -> None:
+    conversation_id = emulator.conversation_ids()[1]
+    emulator.delete(conversation_id)
+    emulator.config.faults.html_404_rate = 0.5
+    emulator.config.faults.seed = 3
+
+    with make_client(emulator, max_retries=20) as client:
+        assert client.get_conversation(conversation_id) is None
+
+    assert client.stats.not_found == 1
+    assert emulator.requests["get"] == client.stats.foreign_404s + 1

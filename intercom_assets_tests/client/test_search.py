@@ -157,3 +157,22 @@ def test_a_fatal_error_in_one_window_stops_all_windows(emulator: Emulator) -> No
         list(revoked.search_windows("created_at", windows))
 
     assert emulator.requests["search"] <= 4  # one per worker at most, never one per window
+
+
+@pytest.mark.parametrize(
+    "emulator_config",
+    [
+        EmulatorConfig(
+            seed=7, days=1, conversations_per_day=1_000, window_seconds=1.0, now=FIXED_NOW
+        )
+    ],
+)
+def test_a_window_of_many_pages_is_split_and_searched_in_parallel(emulator: Emulator) -> None:
+    emulator.config.faults.latency_ms = 50
+    with make_client(emulator, max_requests_per_minute=60_000, max_concurrency=16) as client:
+        found = ids_of(client.search_windows("created_at", [(0, FIXED_NOW + 1)]))
+
+    assert len(found) == len(set(found)) == 1_000
+    assert sorted(found) == sorted(emulator.conversation_ids())
+    assert math.ceil(1_000 / 150) <= emulator.requests["search"] <= math.ceil(1_000 / 150) + 3
+    assert emulator.peak_in_flight >= 3  # the rest of the day, one sub-window per page

@@ -13,7 +13,15 @@ import pytest
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
 from intercom_assets.mirror.alerts import WEBHOOK_ENV, check_alerts, failure_alert
-from intercom_assets_tests.support import HISTORY, backfill, make_resources, query
+from intercom_assets.mirror.resources import IntercomResource, missing_token_message
+from intercom_assets_tests.support import (
+    HISTORY,
+    backfill,
+    make_resources,
+    query,
+    tick,
+    updates_sensor,
+)
 
 PERMISSIONS = ["token (/me)", "read conversations (search)", "read conversation parts (GET)"]
 
@@ -199,3 +207,16 @@ def test_check_alerts_name_error_checks_only(
     assert (
         check_alerts(_isolated_instance, result.dagster_run) == []
     )  # WARN (500 parts) is not an alert
+
+
+def test_the_updates_sensor_without_a_token_skips_with_the_one_line_message(
+    emulator: Emulator,
+    duckdb_path: Path,
+    _isolated_instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
+    resources = {"intercom": IntercomResource(access_token="", base_url=emulator.base_url)}
+    result = tick(updates_sensor(), resources, _isolated_instance, None)
+    assert result.skip_message == missing_token_message()
+    assert not result.run_requests and emulator.requests == {}

@@ -66,13 +66,13 @@ def test_upsert_counts_new_changed_and_unchanged(db):
 def test_conversations_become_stale_until_their_messages_are_written(db):
     _upsert(db, conversation("1"), conversation("2"))
     with reader(db, LOG) as conn:
-        assert stale_conversation_ids(conn, *DAY) == ["1", "2"]
+        assert stale_conversation_ids(conn, *DAY).to_list() == ["1", "2"]
     _write_messages(db, conversation("1", parts=3))
     with reader(db, LOG) as conn:
-        assert stale_conversation_ids(conn, *DAY) == ["2"]
+        assert stale_conversation_ids(conn, *DAY).to_list() == ["2"]
     _upsert(db, conversation("1", updated_at=1_734_541_000))
     with reader(db, LOG) as conn:
-        assert stale_conversation_ids(conn, *DAY) == ["1", "2"]
+        assert stale_conversation_ids(conn, *DAY).to_list() == ["1", "2"]
 
 
 def test_messages_are_upserted_and_parts_outside_the_api_window_are_kept(db):

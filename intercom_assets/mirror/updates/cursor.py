@@ -22,13 +22,14 @@ class Position:
     """Where a walk resumes.
 
     `tie=False`: read every conversation with `updated_at >= second`.
-    `tie=True`: read the conversations of exactly `second`, by id, after `after_id`; used when a
-    tick stopped inside a second so a crowded second is walked to its end, never re-read forever.
+    `tie=True`: read the conversations of exactly `second`, by `created_at`, from
+    `created_from` on; used when a tick stopped inside a second so a crowded second is walked
+    to its end, never re-read forever (see `scan.py` for why not by id).
     """
 
     second: int
     tie: bool = False
-    after_id: str | None = None
+    created_from: int | None = None
 
 
 @dataclass
@@ -59,7 +60,7 @@ class UpdatesCursor:
         return json.dumps(
             {
                 "version": VERSION,
-                "position": [self.position.second, self.position.tie, self.position.after_id],
+                "position": [self.position.second, self.position.tie, self.position.created_from],
                 "newest": self.newest,
                 "seen": self.seen,
                 "deleted": [self.deleted_at, self.deleted_ids],
@@ -75,10 +76,14 @@ class UpdatesCursor:
             raise ValueError(
                 f"unknown intercom_updates_sensor cursor version {data.get('version')}"
             )
-        second, tie, after_id = data["position"]
+        second, tie, created_from = data["position"]
         deleted_at, deleted_ids = data["deleted"]
         return cls(
-            position=Position(int(second), bool(tie), after_id),
+            # An id there (cursors written before the walk went by created_at) restarts the
+            # second from its beginning; `seen` keeps that from requesting anything twice.
+            position=Position(
+                int(second), bool(tie), created_from if isinstance(created_from, int) else None
+            ),
             newest=int(data["newest"]),
             seen={str(k): int(v) for k, v in data["seen"].items()},
             deleted_at=deleted_at,
