@@ -2,39 +2,34 @@
 
 Every asset `build_defs` makes gets the `intercom` kind, the component's owners and a code
 reference to the function that writes it. The mirror's own tables also get
-`dagster/table_name`, `dagster/column_schema` (read back from the DDL that creates them, see
-`storage/catalog.py`) and a description saying what a row is, its key and what keeps it
-current. The analytics tables carry theirs from their own column list.
+`dagster/table_name`, `dagster/column_schema` (from `storage/columns.py`, the one column list
+that also drives the DDL and the polars schemas) and a description saying what a row is, its
+key and what keeps it current. The analytics tables carry theirs from their own column list.
 """
 
 import dagster as dg
 
 from intercom_assets.mirror.spec import MirrorSpec
-from intercom_assets.storage.catalog import stored_columns
+from intercom_assets.storage.columns import TABLES, Table
 
 KIND = "intercom"
 STUB = "dagster/auto_created_stub_asset"
-# The mirror's own tables and their keys (unique by construction of the writes).
-KEYS = {
-    "conversations": ("id",),
-    "messages": ("conversation_id", "id"),
-    "deleted_conversations": ("id",),
-}
 
 
-def table_metadata(table: str) -> dict[str, object]:
+def table_metadata(table: Table) -> dict[str, object]:
     """`dagster/table_name` and `dagster/column_schema` of `intercom.<table>`."""
     columns = [
         dg.TableColumn(
             column.name,
-            column.type,
-            constraints=dg.TableColumnConstraints(nullable=column.nullable),
+            column.duckdb,
+            description=column.description,
+            constraints=dg.TableColumnConstraints(nullable=not column.not_null),
         )
-        for column in stored_columns()[table]
+        for column in table.columns
     ]
-    constraints = dg.TableConstraints(other=[f"unique ({', '.join(KEYS[table])})"])
+    constraints = dg.TableConstraints(other=[f"unique ({', '.join(table.key)})"])
     return {
-        "dagster/table_name": f"intercom.{table}",
+        "dagster/table_name": f"intercom.{table.name}",
         "dagster/column_schema": dg.TableSchema(columns=columns, constraints=constraints),
     }
 
@@ -82,6 +77,7 @@ def describe_assets(spec: MirrorSpec, defs: dg.Definitions) -> dg.Definitions:
         for asset in assets_def.specs
         if "dagster/code_references" in asset.metadata
     }
+    tables = {table.name: table for table in TABLES}
     texts = descriptions(spec)
 
     def describe(asset: dg.AssetSpec) -> dg.AssetSpec:
@@ -91,8 +87,8 @@ def describe_assets(spec: MirrorSpec, defs: dg.Definitions) -> dg.Definitions:
         if asset.key in references:
             metadata["dagster/code_references"] = references[asset.key]
         name = asset.key.path[-1]
-        if name in KEYS:
-            metadata |= table_metadata(name)
+        if name in tables:
+            metadata |= table_metadata(tables[name])
         return asset.replace_attributes(
             kinds={*asset.kinds, KIND},
             owners=list(asset.owners) or list(spec.owners),

@@ -80,10 +80,10 @@ def test_a_429_halves_the_limit_until_the_window_resets(emulator: Emulator) -> N
     assert len(samples) == len(ids)
 
 
-@pytest.mark.parametrize("emulator_config", [config(per_window=40, window_seconds=2.0)])
+@pytest.mark.parametrize("emulator_config", [config(per_window=40, window_seconds=4.0)])
 def test_low_remaining_caps_what_is_in_flight(emulator: Emulator) -> None:
     ids = emulator.conversation_ids()[:10]
-    start_of_window(2.0)
+    start_of_window(4.0)  # long enough for the other app and us to share one window
     other_app = requests.Session()  # another process spending the shared budget
     headers = {"Authorization": f"Bearer {emulator.token}"}
     for _ in range(34):
@@ -140,7 +140,7 @@ def test_two_clients_with_large_ceilings_share_one_budget(emulator: Emulator) ->
     assert [len(outcomes[name]) for name in ("a", "b")] == [120, 120]
     assert all(isinstance(value, dict) for name in outcomes for _, value in outcomes[name])
     assert emulator.status_counts[200] == 240
-    assert emulator.status_counts[429] <= math.ceil(0.02 * 240)
+    assert emulator.status_counts[429] <= math.ceil(0.05 * 240)  # was 20-70 with bursts at resets
 
 
 def test_a_payload_budget_smaller_than_one_body_still_lets_one_request_through(

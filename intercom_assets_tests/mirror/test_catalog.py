@@ -61,6 +61,7 @@ def test_every_column_schema_is_what_duckdb_has(table_assets, tmp_path):
             [asset.key.path[-1]],
         )
         assert declared == stored, asset.key
+        assert all(c.description for c in schema.columns), asset.key
 
 
 def test_the_mirror_tables_say_what_a_row_is_its_key_and_what_keeps_it_current(table_assets):
