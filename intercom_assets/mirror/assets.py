@@ -179,10 +179,14 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                 days = _days_to_record(context, spec, list(context.partition_keys), ledger)
                 run |= {
                     "conversations_seen": found.seen,
+                    "conversations_new": found.new,
+                    "conversations_changed": found.changed,
+                    "conversations_unchanged": found.unchanged,
                     "newest_updated_at": found.newest_updated_at,
                     "unusable_records": len(found.rejected) + len(result.rejected),
                 }
             run |= {
+                "conversations_stale": result.stale,
                 "days_recorded": len(days),
                 "days_failed": len(ledger.failed),
                 "conversations_synced": result.conversations_synced,

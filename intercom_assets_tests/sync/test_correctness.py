@@ -3,14 +3,14 @@ replica reads, gateway 404s, conversations that come back after a deletion."""
 
 from intercom_assets.emulator import Emulator
 from intercom_assets.mirror.resources import IntercomResource
-from intercom_assets_tests.support import differences, metadata, query, sync
+from intercom_assets_tests.support import differences, query, run_metadata, sync, sync_config
 
 REDACTED = "<p><i>This message was deleted</i></p>"
 
 
-def narrowed(since: int) -> dict:
-    """Run config of a sensor-style run: only conversations updated since `since`."""
-    return {"ops": {"intercom__conversations": {"config": {"updated_since": since}}}}
+def by_id(*ids: str) -> dict:
+    """Run config of a sensor-style run: fetch exactly these conversations, search nothing."""
+    return sync_config(conversation_ids=list(ids))
 
 
 def stored(resources: dict, cid: str, columns: str) -> tuple:
@@ -41,11 +41,12 @@ def test_a_full_refresh_applies_changes_that_kept_updated_at_at_no_extra_cost(
 
     result = sync(sync_resources)
 
-    assert dict(emulator.requests) == {"search": 3}  # one page per day, as a no-op re-run
-    conversations = metadata(result, "conversations")
+    # One page per day, as a no-op re-run, plus the run's watermark search.
+    assert dict(emulator.requests) == {"search": 4}
+    conversations = run_metadata(result)
     assert (conversations["conversations_new"], conversations["conversations_changed"]) == (0, 2)
     assert conversations["conversations_unchanged"] == len(emulator.conversation_ids()) - 2
-    assert metadata(result, "messages")["conversations_stale"] == 0
+    assert run_metadata(result)["conversations_stale"] == 0
     assert stored(sync_resources, first, "read, priority, epoch(updated_at)::BIGINT") == (
         not before[0]["read"],
         "urgent",
@@ -54,8 +55,8 @@ def test_a_full_refresh_applies_changes_that_kept_updated_at_at_no_extra_cost(
     assert stored(sync_resources, second, "tags") == (["bug 🐛", "VIP"],)
     assert differences(emulator, sync_resources["duckdb"].database) == []
     emulator.reset_counters()
-    rerun = metadata(sync(sync_resources), "conversations")
-    assert (rerun["conversations_changed"], dict(emulator.requests)) == (0, {"search": 3})
+    rerun = run_metadata(sync(sync_resources))
+    assert (rerun["conversations_changed"], dict(emulator.requests)) == (0, {"search": 4})
 
 
 def test_a_redaction_survives_a_stale_replica_read(emulator, sync_resources):
@@ -79,10 +80,10 @@ def test_a_redaction_survives_a_stale_replica_read(emulator, sync_resources):
     emulator.advance(121)  # the replica catches up
     emulator.reset_counters()
 
-    result = sync(sync_resources, run_config=narrowed(emulator.now()))  # searches nothing
+    result = sync(sync_resources, run_config=by_id(cid))  # searches nothing
 
     assert emulator.requests["get"] == 1
-    assert metadata(result, "messages")["conversations_stale"] == 1
+    assert run_metadata(result)["conversations_stale"] == 1
     assert query(
         sync_resources,
         f"SELECT redacted, body FROM intercom.messages WHERE id = '{part}'",
@@ -108,13 +109,13 @@ def test_a_gateway_html_404_never_deletes_and_the_conversation_stays_stale(
     result = sync(impatient)
 
     assert result.success
-    assert metadata(result, "messages")["conversations_not_found"] == 0
+    assert run_metadata(result)["conversations_not_found"] == 0
     assert query(sync_resources, "SELECT count(*) FROM intercom.deleted_conversations") == [(0,)]
     assert stored(sync_resources, cid, "messages_synced_updated_at <> updated_at") == (True,)
     emulator.config.faults.html_404_rate = 0.0
     emulator.reset_counters()
 
-    sync(sync_resources, run_config=narrowed(emulator.now() + 1))
+    sync(sync_resources, run_config=by_id(cid))
 
     assert emulator.requests["get"] == 1
     assert {row[0] for row in query(sync_resources, "SELECT id FROM intercom.messages")} >= set(
@@ -139,7 +140,7 @@ def test_a_conversation_that_reappears_is_restored_and_its_deletion_record_clear
 
     result = sync(sync_resources)
 
-    assert metadata(result, "conversations")["conversations_new"] == len(ghosts)
+    assert run_metadata(result)["conversations_new"] == len(ghosts)
     assert emulator.requests["get"] == len(ghosts)
     assert query(sync_resources, "SELECT count(*) FROM intercom.deleted_conversations") == [(0,)]
     assert differences(emulator, sync_resources["duckdb"].database) == []
@@ -153,7 +154,7 @@ def test_with_privacy_scrubbing_an_unchanged_refresh_still_rewrites_nothing(
     sync(sync_resources)
     emulator.reset_counters()
 
-    conversations = metadata(sync(sync_resources), "conversations")
+    conversations = run_metadata(sync(sync_resources))
 
     assert (conversations["conversations_new"], conversations["conversations_changed"]) == (0, 0)
-    assert dict(emulator.requests) == {"search": 3}
+    assert dict(emulator.requests) == {"search": 4}  # a page per day + the watermark
