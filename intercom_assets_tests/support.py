@@ -176,6 +176,11 @@ DEFAULT_LIMITS = TickLimits()
 # one multi-asset syncing both `intercom/conversations` and `intercom/messages`.
 SYNC_ASSETS = build_sync_assets(DEFAULT_SPEC)
 SYNC_OP = DEFAULT_SPEC.op_name("sync")
+# The sync's own assets; its step also records the metrics (tested in mirror/test_metrics_sync).
+SYNCED = frozenset({DEFAULT_SPEC.conversations_key, DEFAULT_SPEC.messages_key})
+METRICS = frozenset(
+    DEFAULT_SPEC.asset_key(table) for table in ("conversation_metrics", "daily_support_metrics")
+)
 
 
 def updates_sensor(

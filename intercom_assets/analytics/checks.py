@@ -28,12 +28,9 @@ SELECT id, problem FROM (
     GROUP BY conversation_id HAVING count(*) > 1
 )
 """
+_NEGATIVE = ", ".join(f"CASE WHEN {c} < 0 THEN '{c} = ' || {c} END" for c in _FROM_CREATED)
 NEGATIVE_FROM_CREATED = f"""
-SELECT conversation_id, {
-    " || ', ' || ".join(
-        f"CASE WHEN {c} < 0 THEN '{c} = ' || {c} ELSE '' END" for c in _FROM_CREATED
-    )
-} FROM intercom.conversation_metrics
+SELECT conversation_id, concat_ws(', ', {_NEGATIVE}) FROM intercom.conversation_metrics
 WHERE {" OR ".join(f"{c} < 0" for c in _FROM_CREATED)}
 """
 DAILY_COUNTS = f"""

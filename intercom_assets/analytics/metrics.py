@@ -40,10 +40,9 @@ def _scope(conn: duckdb.DuckDBPyConnection, select: str, params: dict | list | N
     )
 
 
-def _days(conn: duckdb.DuckDBPyConnection, select: str, params: list | None = None) -> None:
+def _days(conn: duckdb.DuckDBPyConnection, select: str) -> None:
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE metrics_days AS SELECT DISTINCT day FROM ({select}) d(day)",
-        params,
+        f"CREATE OR REPLACE TEMP TABLE metrics_days AS SELECT DISTINCT day FROM ({select}) d(day)"
     )
 
 
@@ -163,7 +162,11 @@ def recompute_admin_metrics(conn: duckdb.DuckDBPyConnection) -> int:
     """Rewrite `admin_metrics` (one small aggregate over all conversations); returns rows."""
     conn.execute("DELETE FROM intercom.admin_metrics")
     conn.execute(f"INSERT INTO intercom.admin_metrics {sql.ADMIN_METRICS}")
-    (rows,) = conn.execute("SELECT count(*) FROM intercom.admin_metrics").fetchone()
+    return row_count(conn, "admin_metrics")
+
+
+def row_count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
+    (rows,) = conn.execute(f"SELECT count(*) FROM intercom.{table}").fetchone()
     return rows
 
 
@@ -191,4 +194,5 @@ __all__ = [
     "refresh_days",
     "refresh_removed",
     "refresh_window",
+    "row_count",
 ]

@@ -22,14 +22,19 @@ def _minutes(later: str, earlier: str) -> str:
 
 
 def _statistic(name: str) -> str:
-    return f"TRY_CAST(c.raw -> 'statistics' ->> '{name}' AS BIGINT)"
+    return f"TRY_CAST(c.statistics ->> '{name}' AS BIGINT)"
 
 
 CONVERSATION_METRICS = f"""
-WITH conv AS (
-    SELECT c.id, c.created_at, c.state, c.parts_reported, c.raw,
-           {SOURCE_SYNCED_AT} AS source_synced_at
+WITH conv_raw AS (
+    SELECT c.id, c.created_at, c.state, c.parts_reported,
+           {SOURCE_SYNCED_AT} AS source_synced_at,
+           -- one parse of `raw` per conversation: each `->` parses the whole document
+           -- again, and nine of them overflowed the 96 MB cap at 2,200 conversations
+           json_extract(c.raw, ['$.statistics', '$.conversation_rating', '$.sla_applied']) AS j
     FROM intercom.conversations c SEMI JOIN metrics_scope s ON s.id = c.id
+), conv AS (
+    SELECT *, j[1] AS statistics, j[2] AS rating, j[3] AS sla FROM conv_raw
 ), parts AS (
     SELECT conversation_id, id, part_type, body, author_type, author_id, created_at,
            -- earliest / latest order by (created_at, id as text)
@@ -87,10 +92,10 @@ SELECT
     {_minutes("a.last_close_at", "a.first_contact_reply_at")} AS time_to_last_close_minutes,
     {_minutes("a.last_admin_close_at", "a.first_contact_reply_at")}
         AS time_to_admin_last_close_minutes,
-    TRY_CAST(c.raw -> 'conversation_rating' ->> 'rating' AS INTEGER) AS conversation_rating,
-    c.raw -> 'conversation_rating' ->> 'remark' AS conversation_remark,
-    c.raw -> 'sla_applied' ->> 'sla_name' AS sla_name,
-    c.raw -> 'sla_applied' ->> 'sla_status' AS sla_status,
+    TRY_CAST(c.rating ->> 'rating' AS INTEGER) AS conversation_rating,
+    c.rating ->> 'remark' AS conversation_remark,
+    c.sla ->> 'sla_name' AS sla_name,
+    c.sla ->> 'sla_status' AS sla_status,
     {_statistic("time_to_assignment")} AS intercom_time_to_assignment_seconds,
     {_statistic("time_to_admin_reply")} AS intercom_time_to_admin_reply_seconds,
     {_statistic("time_to_first_close")} AS intercom_time_to_first_close_seconds,

@@ -80,6 +80,16 @@ def _table_counts(database: str) -> dict[str, int]:
         }
 
 
+def _kpis(database: str) -> list[str]:
+    import logging
+
+    from intercom_assets.analytics.summary import kpi_lines
+    from intercom_assets.storage import reader
+
+    with reader(database, logging.getLogger("demo")) as conn:
+        return kpi_lines(conn)
+
+
 def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
     from intercom_assets.cli.launch import launch_and_wait
 
@@ -156,4 +166,5 @@ def _print_summary(
         print(f"  {evaluation.asset_key.to_user_string()} / {evaluation.check_name}: {status}")
         if not evaluation.passed and evaluation.description:
             print(f"    {evaluation.description}")
+    print("\n".join(_kpis(database)))
     print(f"\nDuckDB file: {Path(database).resolve()}")

@@ -18,6 +18,13 @@ from pydantic import Field
 
 from intercom_assets.mirror.checks import data_check_specs, evaluate_data_checks
 from intercom_assets.mirror.figures import day_events, observation
+from intercom_assets.mirror.metrics import (
+    metric_check_results,
+    metric_check_specs,
+    metric_events,
+    metric_specs,
+    refresh_metrics,
+)
 from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
@@ -107,8 +114,8 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
 
     @dg.multi_asset(
         name=spec.op_name(SYNC),
-        specs=_specs(spec),
-        check_specs=data_check_specs(spec),
+        specs=[*_specs(spec), *metric_specs(spec)],
+        check_specs=[*data_check_specs(spec), *metric_check_specs(spec)],
         partitions_def=spec.partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=False,
@@ -134,6 +141,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                 )
                 ledger, attempted = result.days, 0
                 days = sorted(ledger.changed_days())
+                scope: dict[str, Any] = {"days": sorted(ledger.days)}
                 run |= {
                     "conversations_requested": len(config.conversation_ids or []),
                     "newest_updated_at": result.newest_updated_at,
@@ -150,6 +158,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                 run["sync_watermark"] = client.newest_updated_at() or 0
                 ledger = DayLedger()
                 window = context.partition_time_window
+                scope = {"window": (window.start, window.end)}
                 found = sync_conversations(
                     client,
                     database,
@@ -186,10 +195,14 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                 "unusable_conversation_ids": ", ".join(result.unusable[:50]),
                 **api_metadata(client, started),
             }
+        # The metrics of what this run wrote, in the same step: a skipped output cannot skip them.
+        change = refresh_metrics(database, context.log, **scope)
         with reader(database, context.log) as conn:
             yield from day_events(conn, spec, days, ledger, full_refresh=full_refresh)
+            yield from metric_events(conn, spec, change)
             yield observation(conn, spec, run)
             yield from evaluate_data_checks(conn, spec, ledger.failed, attempted)
+            yield from metric_check_results(conn, spec)
         if result.unusable and not full_refresh:
             raise dg.Failure(
                 f"{len(result.unusable)} conversation(s) could not be fetched "

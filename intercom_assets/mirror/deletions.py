@@ -19,6 +19,7 @@ import dagster as dg
 from pydantic import Field
 
 from intercom_assets.mirror.figures import day_events
+from intercom_assets.mirror.metrics import metric_events, refresh_metrics
 from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
@@ -100,9 +101,11 @@ def build_deletions_asset(spec: MirrorSpec) -> dg.AssetsDefinition:
                 removed += _apply(database, batch, ledger, context.log)
                 listed += len(batch)
             api = api_metadata(client, started)
+        change = refresh_metrics(database, context.log, removed=True)
         with reader(database, context.log) as conn:
             days = sorted(ledger.changed_days())
             yield from day_events(conn, spec, days, ledger, full_refresh=False)
+            yield from metric_events(conn, spec, change)
         for cid in rejected:
             context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
         context.log.info(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from intercom_assets.mirror.metrics import metric_specs
 from intercom_assets.mirror.spec import MirrorSpec
 
 if TYPE_CHECKING:  # what `define_asset_job` returns; `dagster` does not export the class
@@ -30,7 +31,9 @@ class MirrorJobs:
 def build_jobs(spec: MirrorSpec, freshness_checks: list[dg.AssetChecksDefinition]) -> MirrorJobs:
     # Both assets with the sync op's own checks (it cannot be subset); freshness checks have
     # their own job.
-    sync_assets = dg.AssetSelection.assets(spec.conversations_key, spec.messages_key)
+    sync_assets = dg.AssetSelection.assets(
+        spec.conversations_key, spec.messages_key, *(s.key for s in metric_specs(spec))
+    )
     return MirrorJobs(
         sync=dg.define_asset_job(
             spec.sync_job_name,

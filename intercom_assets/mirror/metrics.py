@@ -18,6 +18,7 @@ import duckdb
 from intercom_assets.analytics import checks, metrics
 from intercom_assets.analytics.metrics import MetricsChange
 from intercom_assets.analytics.schema import TABLES
+from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.storage import transaction
 
 CHECK_ONE_ROW = "one_metrics_row_per_conversation"
@@ -55,11 +56,12 @@ def table_metadata(table: str) -> dict[str, object]:
     }
 
 
-def table_spec(prefix: str, table: str, **options: object) -> dg.AssetSpec:
+def table_spec(spec: MirrorSpec, table: str, **options: object) -> dg.AssetSpec:
     """The spec of an analytics or reference table asset `{prefix}/{table}`."""
     return dg.AssetSpec(
-        [prefix, table],
-        group_name=prefix,
+        spec.asset_key(table),
+        group_name=spec.group_name,
+        owners=spec.owners,
         kinds={"duckdb", "sql"},
         description=_DESCRIPTIONS[table],
         metadata=table_metadata(table),
@@ -67,31 +69,29 @@ def table_spec(prefix: str, table: str, **options: object) -> dg.AssetSpec:
     )
 
 
-def metric_specs(
-    prefix: str, partitions_def: dg.PartitionsDefinition, messages_key: dg.AssetKey
-) -> list[dg.AssetSpec]:
+def metric_specs(spec: MirrorSpec) -> list[dg.AssetSpec]:
     """The two partitioned metric specs, for the sync multi-asset (skippable: only the days a
     run recomputed are recorded)."""
     conversation_metrics = table_spec(
-        prefix,
+        spec,
         "conversation_metrics",
-        deps=[messages_key],
-        partitions_def=partitions_def,
+        deps=[spec.messages_key],
+        partitions_def=spec.partitions_def,
         skippable=True,
     )
     daily = table_spec(
-        prefix,
+        spec,
         "daily_support_metrics",
         deps=[conversation_metrics.key],
-        partitions_def=partitions_def,
+        partitions_def=spec.partitions_def,
         skippable=True,
     )
     return [conversation_metrics, daily]
 
 
-def metric_check_specs(prefix: str) -> list[dg.AssetCheckSpec]:
-    metrics_key = dg.AssetKey([prefix, "conversation_metrics"])
-    daily_key = dg.AssetKey([prefix, "daily_support_metrics"])
+def metric_check_specs(spec: MirrorSpec) -> list[dg.AssetCheckSpec]:
+    metrics_key = spec.asset_key("conversation_metrics")
+    daily_key = spec.asset_key("daily_support_metrics")
     return [
         dg.AssetCheckSpec(
             CHECK_ONE_ROW,
@@ -111,7 +111,7 @@ def metric_check_specs(prefix: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def refresh(
+def refresh_metrics(
     database: str,
     log: logging.Logger,
     *,
@@ -144,45 +144,38 @@ def _numbers(values: dict[str, float | int | None]) -> dict[str, float | int]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def events(
-    conn: duckdb.DuckDBPyConnection, prefix: str, change: MetricsChange
+def metric_events(
+    conn: duckdb.DuckDBPyConnection, spec: MirrorSpec, change: MetricsChange
 ) -> Iterator[dg.AssetMaterialization]:
     """One materialization per recomputed day and metric table, plus admin_metrics'."""
     kpis = metrics.daily_kpis(conn, change.days)
-    counts = dict(
-        conn.execute(
-            "SELECT d.day, count(m.conversation_id) FROM unnest($days::DATE[]) d(day)"
-            " LEFT JOIN intercom.conversation_metrics m"
-            " ON (m.conversation_created_at AT TIME ZONE 'UTC')::DATE = d.day GROUP BY ALL",
-            {"days": change.days},
-        ).fetchall()
-    )
     for day in change.days:
         partition = day.isoformat()
         yield dg.AssetMaterialization(
-            [prefix, "conversation_metrics"],
+            spec.asset_key("conversation_metrics"),
             partition=partition,
-            metadata={"dagster/row_count": counts.get(day, 0)},
+            # one metrics row per stored conversation (checked): the day's conversations
+            metadata={"dagster/row_count": kpis.get(day, {}).get("conversations", 0)},
         )
         values = kpis.get(day, {"conversations": 0})  # a day left without conversations
         yield dg.AssetMaterialization(
-            [prefix, "daily_support_metrics"],
+            spec.asset_key("daily_support_metrics"),
             partition=partition,
             metadata={"dagster/row_count": 1 if day in kpis else 0, **_numbers(values)},
         )
     if change.admin_metrics:
-        (rows,) = conn.execute("SELECT count(*) FROM intercom.admin_metrics").fetchone()
         yield dg.AssetMaterialization(
-            [prefix, "admin_metrics"], metadata={"dagster/row_count": rows}
+            spec.asset_key("admin_metrics"),
+            metadata={"dagster/row_count": metrics.row_count(conn, "admin_metrics")},
         )
 
 
 def _result(
-    prefix: str, table: str, name: str, findings: checks.Findings, ok: str, advice: str
+    spec: MirrorSpec, table: str, name: str, findings: checks.Findings, ok: str, advice: str
 ) -> dg.AssetCheckResult:
     listed = "; ".join(f"{key}: {detail}" for key, detail in findings.examples)
     return dg.AssetCheckResult(
-        asset_key=dg.AssetKey([prefix, table]),
+        asset_key=spec.asset_key(table),
         check_name=name,
         passed=findings.passed,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -197,10 +190,12 @@ REPAIR = (
 )
 
 
-def check_results(conn: duckdb.DuckDBPyConnection, prefix: str) -> Iterator[dg.AssetCheckResult]:
+def metric_check_results(
+    conn: duckdb.DuckDBPyConnection, spec: MirrorSpec
+) -> Iterator[dg.AssetCheckResult]:
     """The three metric checks over the whole mirror (read-only, a few aggregates)."""
     yield _result(
-        prefix,
+        spec,
         "conversation_metrics",
         CHECK_ONE_ROW,
         checks.find(conn, checks.ONE_ROW_PER_CONVERSATION),
@@ -208,7 +203,7 @@ def check_results(conn: duckdb.DuckDBPyConnection, prefix: str) -> Iterator[dg.A
         REPAIR,
     )
     yield _result(
-        prefix,
+        spec,
         "conversation_metrics",
         CHECK_NON_NEGATIVE,
         checks.find(conn, checks.NEGATIVE_FROM_CREATED),
@@ -216,7 +211,7 @@ def check_results(conn: duckdb.DuckDBPyConnection, prefix: str) -> Iterator[dg.A
         "Intercom sent a part older than its conversation: check these conversations' raw JSON.",
     )
     yield _result(
-        prefix,
+        spec,
         "daily_support_metrics",
         CHECK_DAILY_COUNTS,
         checks.find(conn, checks.DAILY_COUNTS),

@@ -48,10 +48,9 @@ def build_reference_defs(spec: MirrorSpec) -> dg.Definitions:
 
 def build_reference_assets(spec: MirrorSpec) -> dg.AssetsDefinition:
     """The reference multi-asset of one workspace."""
-    prefix = spec.key_prefix
-    specs = {table: table_spec(prefix, table, skippable=True) for table in _LISTS}
+    specs = {table: table_spec(spec, table, skippable=True) for table in _LISTS}
     specs["admin_metrics"] = table_spec(
-        prefix,
+        spec,
         "admin_metrics",
         deps=[specs["admins"].key, specs["teams"].key, spec.asset_key("conversation_metrics")],
         skippable=True,

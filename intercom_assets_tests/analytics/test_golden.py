@@ -14,9 +14,10 @@ import polars as pl
 import pytest
 import yaml
 
-from intercom_assets.analytics import metrics
+from intercom_assets.analytics import checks, metrics
 from intercom_assets.analytics.reference import reference_frame, replace_reference
 from intercom_assets.analytics.schema import TABLES, metric_names
+from intercom_assets.analytics.summary import kpi_lines
 from intercom_assets.storage import prepare_database, transaction, write_messages
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
 
@@ -196,3 +197,67 @@ def test_a_changed_conversation_recomputes_only_its_day(golden_database: str) ->
     # 11-19 without c09 (closed, rated 1); 11-20 had only c14, so it has no row any more.
     assert rows == [(date(2026, 11, 18), 8, 7, 4, 3.5), (date(2026, 11, 19), 4, 2, 2, 4.5)]
     assert admins == [("101",), ("102",), ("103",)]
+
+
+def _readme_queries() -> list[str]:
+    readme = (HERE.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Three example queries", 1)[1].split("\n### ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```sql\n")[1:]]
+
+
+def test_the_readme_queries_answer_from_the_golden_fixture(golden_database: str) -> None:
+    with transaction(golden_database, LOG) as conn:
+        metrics.refresh_window(conn, *WHOLE_HISTORY)
+        weekly, reopen_rate, leaderboard = (
+            conn.execute(sql).fetchall() for sql in _readme_queries()
+        )
+    # All 14 in ISO week 47; first responses [5, 5, 5, 7, 10, 30, 40, 45, 60]: median 10.
+    assert weekly == [("2026-W47", 14, 10.0)]
+    assert reopen_rate == [
+        (date(2026, 11, 20), 1, 0, 0.0),
+        (date(2026, 11, 19), 5, 1, 20.0),
+        (date(2026, 11, 18), 8, 2, 25.0),
+    ]
+    assert leaderboard == [
+        ("Ana Díaz", ["Billing", "Support"], 4, 5.0, 20.0, 3.67),
+        ("Ben Okafor", ["Billing"], 3, 30.0, 60.0, 4.5),
+        ("Cy Tanaka", [], 1, 60.0, 90.0, None),
+        ("admin 999", [], 1, 7.0, 15.0, 1.0),
+    ]
+
+
+def test_the_checks_pass_on_the_fixture_and_name_what_breaks(golden_database: str) -> None:
+    queries = (checks.ONE_ROW_PER_CONVERSATION, checks.NEGATIVE_FROM_CREATED, checks.DAILY_COUNTS)
+    with transaction(golden_database, LOG) as conn:
+        metrics.refresh_window(conn, *WHOLE_HISTORY)
+        assert [checks.find(conn, q).passed for q in queries] == [True, True, True]
+        conn.execute(
+            "UPDATE intercom.conversation_metrics SET time_to_first_response_minutes = -1"
+            " WHERE conversation_id = 'c05'"
+        )
+        conn.execute(
+            "INSERT INTO intercom.conversation_metrics SELECT * FROM"
+            " intercom.conversation_metrics WHERE conversation_id = 'c01'"
+        )
+        conn.execute("DELETE FROM intercom.conversations WHERE id = 'c14'")
+        found = [checks.find(conn, q) for q in queries]
+    assert found == [
+        checks.Findings(2, [("c01", "duplicate rows"), ("c14", "conversation not stored")]),
+        checks.Findings(1, [("c05", "time_to_first_response_minutes = -1.0")]),
+        checks.Findings(1, [("2026-11-20", "stored 0, daily row 1")]),
+    ]
+
+
+def test_the_demo_summary_prints_the_newest_days_and_top_closers(golden_database: str) -> None:
+    with transaction(golden_database, LOG) as conn:
+        metrics.refresh_window(conn, *WHOLE_HISTORY)
+        lines = kpi_lines(conn)
+    assert lines[2:] == [
+        "  2026-11-20      1       0         -          -         0       -          1",
+        "  2026-11-19      5       3      18.5       17.5         1    3.33          1",
+        "  2026-11-18      8       7      10.0       30.0         2     3.5          0",
+        "Admins who last closed the most (intercom.admin_metrics):",
+        "  Ana Díaz: 4 closed, first response median 5.0 min",
+        "  Ben Okafor: 3 closed, first response median 30.0 min",
+        "  Cy Tanaka: 1 closed, first response median 60.0 min",
+    ]  # fmt: skip

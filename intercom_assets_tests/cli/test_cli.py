@@ -61,6 +61,8 @@ def test_demo_is_a_real_run_and_a_second_demo_agrees_with_the_first(tmp_path):
     assert set(mirrored) <= set(created)
     assert {cid for cid, ts in created.items() if ts < started} <= set(mirrored)
     assert sorted(mirrored.values()).count(yesterday) == 6
+    assert "Support KPIs (intercom.daily_support_metrics)" in demo.stdout
+    assert re.search(rf"\n  {yesterday}\s+6\s+\d+\s", demo.stdout)  # the day's KPI line
     assert f"intercom.conversations: {len(mirrored)} rows" in demo.stdout
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -174,12 +176,19 @@ def test_query_without_a_mirror_says_how_to_get_one(tmp_path: Path) -> None:
     )
 
 
+# The sync op's four assets (it cannot be subset; it writes the support metrics too).
+SYNC_SELECTION = (
+    "intercom/conversations,intercom/messages,"
+    "intercom/conversation_metrics,intercom/daily_support_metrics"
+)
+
+
 def _materialize(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     day = (date.today() - timedelta(days=1)).isoformat()
     return subprocess.run(
         [
             *(str(DAGSTER), "asset", "materialize", "-m", "intercom_assets.definitions"),
-            *("--select", "intercom/conversations,intercom/messages", "--partition", day),
+            *("--select", SYNC_SELECTION, "--partition", day),
         ],
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("INTERCOM_")},
