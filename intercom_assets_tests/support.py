@@ -30,6 +30,11 @@ REPO = Path(__file__).parents[1]
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
 FIXED_NOW = 1_795_188_600
 HISTORY = ("2026-11-18", "2026-11-20")  # the conftest emulator's three days
+# The sync op's four assets, as the README's `dg launch` names them (it cannot be subset).
+SYNC_SELECTION = (
+    "intercom/conversations,intercom/messages,"
+    "intercom/conversation_metrics,intercom/daily_support_metrics"
+)
 
 
 # -- Hand-written payloads shaped like the official 2.16 examples --------------------------

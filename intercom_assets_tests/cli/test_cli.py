@@ -17,6 +17,7 @@ import pytest
 from intercom_assets.emulator import EmulatorConfig, running_emulator
 from intercom_assets.emulator.anchor import ANCHOR_FILE
 from intercom_assets.mirror.resources import missing_token_message
+from intercom_assets_tests.support import SYNC_SELECTION
 
 REPO = Path(__file__).parents[2]
 DAGSTER = Path(sys.executable).parent / "dagster"
@@ -174,13 +175,6 @@ def test_query_without_a_mirror_says_how_to_get_one(tmp_path: Path) -> None:
         f"No mirror at {missing}: run `intercom-assets demo` or a sync first "
         "(or set INTERCOM_DUCKDB_PATH).\n",
     )
-
-
-# The sync op's four assets (it cannot be subset; it writes the support metrics too).
-SYNC_SELECTION = (
-    "intercom/conversations,intercom/messages,"
-    "intercom/conversation_metrics,intercom/daily_support_metrics"
-)
 
 
 def _materialize(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:

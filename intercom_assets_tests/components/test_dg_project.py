@@ -14,7 +14,7 @@ import requests
 
 from intercom_assets.definitions import defs
 from intercom_assets.emulator import Emulator
-from intercom_assets_tests.support import HISTORY, REPO, query
+from intercom_assets_tests.support import HISTORY, REPO, SYNC_SELECTION, query
 
 BIN = Path(sys.executable).parent
 DG = str(BIN / "dg")
@@ -40,7 +40,21 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+class _PortTaken(Exception):
+    """Another process bound the probed port before `dg dev`'s webserver did."""
+
+
 def _location_served_by_dg_dev(env: dict[str, str], log: Path) -> str:
+    """The code location's name as `dg dev` serves it, on the first port nobody else took."""
+    for _ in range(3):
+        try:
+            return _serve_once(env, log)
+        except _PortTaken:
+            continue
+    raise AssertionError("dg dev found every probed port taken")
+
+
+def _serve_once(env: dict[str, str], log: Path) -> str:
     """Start `dg dev`, wait for the webserver, return the code location's name, stop it."""
     port = _free_port()
     with log.open("w") as out:
@@ -67,6 +81,8 @@ def _location_served_by_dg_dev(env: dict[str, str], log: Path) -> str:
                 return ",".join(entry["name"] for entry in names)
             except (requests.RequestException, KeyError, TypeError):
                 assert server.poll() is None, log.read_text()[-3000:]
+                if "address already in use" in log.read_text():
+                    raise _PortTaken from None
                 time.sleep(1)
         raise AssertionError("dg dev did not answer within 150 s: " + log.read_text()[-3000:])
     finally:
@@ -154,7 +170,7 @@ def test_the_readmes_dg_commands_work_without_supersession_warnings(
                 DG,
                 "launch",
                 "--assets",
-                "intercom/conversations,intercom/messages",
+                SYNC_SELECTION,
                 "--partition-range",
                 f"{HISTORY[0]}...{HISTORY[1]}",
             ],
