@@ -73,7 +73,6 @@ INTEGRITY_CHECKS = (
         True,
         "Every stored message belongs to a stored conversation (whole mirror).",
         ORPHANS,
-        REMOVE_ORPHANS,
         lambda ids, _: (
             f"Messages of {len(ids)} conversation(s) are stored without their conversation "
             f"({id_list(ids, 10)}), so joins drop them. The weekly reconciliation "
