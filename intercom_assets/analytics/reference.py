@@ -10,12 +10,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from intercom_assets.analytics.schema import ADMINS, TAGS, TEAMS, Columns, names
+from intercom_assets.analytics.schema import ADMINS, TAGS, TEAMS
 from intercom_assets.client import codec
 
-_TEXT_LIST = pl.List(pl.String())
-_POLARS = {"VARCHAR": pl.String(), "BOOLEAN": pl.Boolean(), "VARCHAR[]": _TEXT_LIST}
-_COLUMNS = {"admins": ADMINS, "teams": TEAMS, "tags": TAGS}
+_TABLES = {"admins": ADMINS, "teams": TEAMS, "tags": TAGS}
 
 
 def _text(value: Any) -> str | None:
@@ -43,17 +41,11 @@ def _row(table: str, item: dict[str, Any]) -> dict[str, Any]:
     return common
 
 
-def _schema(columns: Columns) -> dict[str, pl.DataType]:
-    return {
-        name: _POLARS.get(kind.removesuffix(" NOT NULL"), pl.String()) for name, kind, _ in columns
-    }
-
-
 def reference_frame(table: str, items: list[dict[str, Any]]) -> pl.DataFrame:
     """One row per object with an id (the last one wins on duplicates), `raw` kept whole."""
     rows = [_row(table, item) | {"raw": codec.dumps(item)} for item in items]
-    columns = _COLUMNS[table]
-    frame = pl.DataFrame([r for r in rows if r["id"] is not None], schema=_schema(columns))
+    schema = _TABLES[table].frame_schema()
+    frame = pl.DataFrame([r for r in rows if r["id"] is not None], schema=schema)
     return frame.unique("id", keep="last", maintain_order=True)
 
 
@@ -63,7 +55,7 @@ def replace_reference(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.Dat
     try:
         conn.execute(f"DELETE FROM intercom.{table}")
         conn.execute(
-            f"INSERT INTO intercom.{table} ({', '.join(names(_COLUMNS[table]))})"
+            f"INSERT INTO intercom.{table} ({', '.join(_TABLES[table].column_names())})"
             " SELECT * FROM incoming_reference"
         )
     finally:

@@ -71,13 +71,10 @@ def command(*args: str, seed: int = 7, conversations_per_day: int = 50) -> str:
 
 
 def _table_counts(database: str) -> dict[str, int]:
-    from intercom_assets.storage import reader
+    from intercom_assets.storage import reader, table_counts
 
     with reader(database, logging.getLogger("demo")) as conn:
-        return {
-            table: conn.execute(f"SELECT count(*) FROM intercom.{table}").fetchone()[0]
-            for table in ("conversations", "messages", "deleted_conversations")
-        }
+        return table_counts(conn)
 
 
 def _kpis(database: str) -> list[str]:
@@ -92,6 +89,7 @@ def _kpis(database: str) -> list[str]:
 
 def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
     from intercom_assets.cli.launch import launch_and_wait
+    from intercom_assets.storage import EXAMPLE_QUERY
 
     home = prepare_home()
     database = os.environ.setdefault("INTERCOM_DUCKDB_PATH", MirrorSpec().duckdb_path)
@@ -139,12 +137,9 @@ def run_demo(days: int, conversations_per_day: int, seed: int) -> int:
         "  sensor and schedules; Ctrl-C stops both):\n"
         f"  {command('dev', seed=seed, conversations_per_day=conversations_per_day)}\n"
         "  Query the mirror (read-only, safe between a sync's batches):\n"
-        f"  {command('query', QUERY)}"
+        f"  {command('query', EXAMPLE_QUERY)}"
     )
     return 0 if success else 1
-
-
-QUERY = "SELECT part_type, count(*) AS messages FROM intercom.messages GROUP BY 1 ORDER BY 2 DESC"
 
 
 def _print_summary(

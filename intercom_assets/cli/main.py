@@ -85,7 +85,7 @@ def _query(args: argparse.Namespace) -> int:
     import duckdb
 
     from intercom_assets.components import load_workspace_spec
-    from intercom_assets.storage import reader
+    from intercom_assets.storage import reader, run_query
 
     database = load_workspace_spec().duckdb_path
     if not database.startswith("md:") and not Path(database).exists():
@@ -97,7 +97,7 @@ def _query(args: argparse.Namespace) -> int:
         return 1
     try:
         with reader(database, logging.getLogger("intercom-assets")) as conn:
-            print(conn.sql(args.sql))
+            print(run_query(conn, args.sql))
     except duckdb.Error as error:
         print(f"Query failed: {_one_line(error)}", file=sys.stderr)
         return 1

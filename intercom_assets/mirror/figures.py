@@ -8,13 +8,8 @@ import dagster as dg
 import duckdb
 
 from intercom_assets.mirror.spec import MirrorSpec
-from intercom_assets.storage import preview_markdown, stored_by_day
+from intercom_assets.storage import latest_conversations_preview, stored_by_day
 from intercom_assets.sync.days import DayLedger
-
-_PREVIEW = (
-    "SELECT id, created_at, updated_at, state, priority, parts_reported"
-    " FROM intercom.conversations ORDER BY synced_at DESC, updated_at DESC"
-)
 
 
 def day_events(
@@ -57,6 +52,6 @@ def observation(
     conn: duckdb.DuckDBPyConnection, spec: MirrorSpec, run: dict[str, Any]
 ) -> dg.AssetObservation:
     """Run-wide figures (requests by endpoint, 429s, retries, duration…), once per run."""
-    preview = dg.MetadataValue.md(preview_markdown(conn, _PREVIEW, []))
+    preview = dg.MetadataValue.md(latest_conversations_preview(conn))
     values = {key: value for key, value in run.items() if value is not None}
     return dg.AssetObservation(spec.conversations_key, metadata={**values, "preview": preview})

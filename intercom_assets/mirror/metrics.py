@@ -47,8 +47,8 @@ _DESCRIPTIONS = {
 def table_metadata(table: str) -> dict[str, object]:
     """`dagster/table_name` and `dagster/column_schema` of `intercom.<table>`."""
     columns = [
-        dg.TableColumn(name, kind.removesuffix(" NOT NULL"), description=description)
-        for name, kind, description in TABLES[table]
+        dg.TableColumn(column.name, column.duckdb, description=column.description)
+        for column in TABLES[table].columns
     ]
     return {
         "dagster/table_name": f"intercom.{table}",

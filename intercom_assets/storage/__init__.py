@@ -10,14 +10,18 @@ from intercom_assets.storage.connection import (
 )
 from intercom_assets.storage.figures import StoredDay, created_days, days_of, stored_by_day
 from intercom_assets.storage.reads import (
+    EXAMPLE_QUERY,
     PART_LIMIT,
     current_conversation_ids,
+    latest_conversations_preview,
     part_shortfalls,
     preview_markdown,
+    run_query,
     stale_conversation_ids,
     stored_conversation_ids,
     stored_ids_among,
     stored_versions,
+    table_counts,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
 from intercom_assets.storage.seen import SeenIds
@@ -30,6 +34,7 @@ from intercom_assets.storage.writes import (
 )
 
 __all__ = [
+    "EXAMPLE_QUERY",
     "PART_LIMIT",
     "SCHEMA",
     "ConversationChanges",
@@ -41,17 +46,20 @@ __all__ = [
     "current_conversation_ids",
     "days_of",
     "ensure_schema",
+    "latest_conversations_preview",
     "part_shortfalls",
     "prepare_database",
     "preview_markdown",
     "reader",
     "remove_conversations",
     "retrying",
+    "run_query",
     "stale_conversation_ids",
     "stored_by_day",
     "stored_conversation_ids",
     "stored_ids_among",
     "stored_versions",
+    "table_counts",
     "transaction",
     "upsert_conversations",
     "upsert_messages",

@@ -29,6 +29,11 @@ SELECT DISTINCT m.conversation_id, NULL FROM intercom.messages m
 WHERE NOT EXISTS (SELECT 1 FROM intercom.conversations c WHERE c.id = m.conversation_id)
 ORDER BY 1
 """
+# The fix the orphans check suggests for messages whose conversation Intercom no longer has.
+REMOVE_ORPHANS = (
+    "DELETE FROM intercom.messages WHERE conversation_id NOT IN "
+    "(SELECT id FROM intercom.conversations)"
+)
 _SHORTFALLS = f"""
 WITH stored AS (
     SELECT conversation_id, count(*) AS parts FROM intercom.messages

@@ -129,3 +129,33 @@ def preview_markdown(
         cells = ("" if v is None else str(v).replace("|", "\\|")[:60] for v in row)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+_LATEST_CONVERSATIONS = (
+    "SELECT id, created_at, updated_at, state, priority, parts_reported"
+    " FROM intercom.conversations ORDER BY synced_at DESC, updated_at DESC"
+)
+
+
+def latest_conversations_preview(conn: duckdb.DuckDBPyConnection) -> str:
+    """The most recently synced conversations as markdown: a run's preview metadata."""
+    return preview_markdown(conn, _LATEST_CONVERSATIONS, [])
+
+
+def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows of each mirror table, for the demo's summary."""
+    return {
+        table: conn.execute(f"SELECT count(*) FROM intercom.{table}").fetchone()[0]
+        for table in ("conversations", "messages", "deleted_conversations")
+    }
+
+
+# What the demo suggests running with `intercom-assets query` next.
+EXAMPLE_QUERY = (
+    "SELECT part_type, count(*) AS messages FROM intercom.messages GROUP BY 1 ORDER BY 2 DESC"
+)
+
+
+def run_query(conn: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation | None:
+    """A user's own SQL (`intercom-assets query`), on a read-only connection."""
+    return conn.sql(sql)

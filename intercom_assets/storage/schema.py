@@ -1,8 +1,9 @@
 """DuckDB schema of the mirror, created and migrated idempotently at run start.
 
-Tables and columns come from `columns.py`. Every statement is safe to run on any earlier
-version of the database (tables are created if missing, columns added if missing), so
-upgrading never requires deleting the file.
+Tables and columns come from `columns.py` (the analytics tables from `analytics/schema.py`,
+built on the same `Table`). Every statement is safe to run on any earlier version of the
+database (tables are created if missing, columns added if missing), so upgrading never
+requires deleting the file.
 
 Keys: a single DuckDB file admits one writer process, so the writes keep ids unique by
 construction and no key index is paid for (DuckDB rewrites it at every checkpoint:
@@ -15,7 +16,6 @@ import logging
 
 import duckdb
 
-from intercom_assets.analytics.schema import ensure_analytics_schema
 from intercom_assets.storage.columns import TABLES, Table
 
 SCHEMA = "intercom"
@@ -80,4 +80,9 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection, keyed: bool = False) -> None:
                 )
         if keyed and not is_keyed(conn, table.name):
             _add_key(conn, table)
-    ensure_analytics_schema(conn)
+    # The analytics tables are derived data: created when missing, never keyed or migrated.
+    # Imported here because their column list builds on this package (`columns.py`).
+    from intercom_assets.analytics.schema import TABLES as ANALYTICS_TABLES
+
+    for table in ANALYTICS_TABLES.values():
+        conn.execute(create_table_sql(table, keyed=False))

@@ -96,7 +96,7 @@ def _stored(database: str, table: str) -> list[dict[str, Any]]:
 
 def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """The hand-written row with timestamps and days as DuckDB returns them."""
-    kinds = {name: kind for name, kind, _ in TABLES[table]}
+    kinds = {column.name: column.duckdb for column in TABLES[table].columns}
     typed = {}
     for name, value in row.items():
         kind = kinds[name]

@@ -15,6 +15,7 @@ from intercom_assets.storage.checks import (
     DUPLICATE_CONVERSATIONS,
     DUPLICATE_MESSAGES,
     ORPHANS,
+    REMOVE_ORPHANS,
     WRONG_DAY,
     problems,
 )
@@ -76,8 +77,7 @@ INTEGRITY_CHECKS = (
             f"Messages of {len(ids)} conversation(s) are stored without their conversation "
             f"({id_list(ids, 10)}), so joins drop them. The weekly reconciliation "
             "(intercom_reconcile_schedule) restores conversations that still exist in Intercom; "
-            "remove the rest with: DELETE FROM intercom.messages WHERE conversation_id NOT IN "
-            "(SELECT id FROM intercom.conversations)."
+            f"remove the rest with: {REMOVE_ORPHANS}."
         ),
         "Every stored message belongs to a stored conversation.",
     ),
