@@ -113,11 +113,18 @@ class DagsterDev:
             timeout,
         )
 
-    def wait_for_requested_runs(self, sensor: str, timeout: float = 60) -> list[str]:
-        """The run ids requested by the sensor's first tick that requested any."""
+    def requested_runs(self, sensor: str) -> set[str]:
+        """Every run id the sensor's recent ticks requested."""
+        return {run_id for tick in self._ticks(sensor) for run_id in tick["runIds"]}
+
+    def wait_for_requested_runs(
+        self, sensor: str, timeout: float = 60, known: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """The run ids requested by the sensor's first tick that requested any not `known`."""
 
         def requested() -> list[str] | None:
-            with_runs = [tick["runIds"] for tick in self._ticks(sensor) if tick["runIds"]]
+            ticks = self._ticks(sensor)  # newest first
+            with_runs = [tick["runIds"] for tick in ticks if set(tick["runIds"]) - known]
             return with_runs[-1] if with_runs else None
 
         return wait_for(requested, f"{sensor} to request a run", timeout)

@@ -51,6 +51,9 @@ def launch_partition_from_asset_graph(
     screenshot("01-asset-graph")
 
     page.get_by_role("button", name=re.compile(r"Materialize selected \(2\)")).click()
+    # The sync multi-asset cannot be subset: the UI says which assets come along.
+    expect(page.get_by_text("Additional assets will be materialized")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
     dialog = page.get_by_role("dialog")
     partitions = dialog.get_by_role("textbox")
     partitions.fill(day)
@@ -87,23 +90,27 @@ def test_operator_materializes_a_day_then_the_sensor_keeps_it_current(
     expect(page.get_by_text("RUN_SUCCESS", exact=True)).to_be_visible()
     screenshot("03-run-success")
 
-    # 3. The asset's Checks tab shows messages_complete passed for that day.
+    # 3. The asset's Checks tab shows messages_complete passed over the whole mirror (that day).
     page.goto(f"{dagster_dev.url}/assets/intercom/messages")
     page.get_by_role("tab", name="Checks").click()
     page.get_by_text("messages_complete", exact=True).first.click()
     expect(page.get_by_text("Passed", exact=True)).to_be_visible()
-    expect(page.get_by_text(day, exact=True)).to_be_visible()
+    stored = len(created_on(live_emulator, yesterday))
+    expect(page.get_by_text(f"All {stored} stored conversations have every part")).to_be_visible()
     screenshot("04-messages-complete")
 
-    # 4. Turn the updates sensor on; its first tick only sets its cursor.
+    # 4. Turn the updates sensor on; its first tick sets its cursor (and may sync the last
+    # minutes' updates: those runs must succeed too).
     page.goto(f"{dagster_dev.url}/automation")
     page.get_by_role("link", name=SENSOR).click()
     page.get_by_role("row", name="Running").locator("label").click()
     expect(page.get_by_role("checkbox")).to_be_checked()
     dagster_dev.wait_for_tick(SENSOR)
+    initial_runs = frozenset(dagster_dev.requested_runs(SENSOR))
+    for initial_run in initial_runs:
+        assert dagster_dev.wait_for_run(initial_run) == "SUCCESS", f"first tick's {initial_run}"
     page.reload()
     expect(page.get_by_role("checkbox")).to_be_checked()
-    expect(page.get_by_text("0 runs requested").first).to_be_visible()
     expect(page.get_by_text("Timestamp", exact=True)).to_be_visible()  # the ticks table
     screenshot("05-sensor-running")
 
@@ -113,17 +120,20 @@ def test_operator_materializes_a_day_then_the_sensor_keeps_it_current(
     live_emulator.close(closed)
 
     # 6. The sensor's run appears on the Runs page; opened, it shows success.
-    sensor_runs = dagster_dev.wait_for_requested_runs(SENSOR)
+    sensor_runs = dagster_dev.wait_for_requested_runs(SENSOR, known=initial_runs)
     for sensor_run in sensor_runs:
         assert dagster_dev.wait_for_run(sensor_run) == "SUCCESS", f"sensor run {sensor_run}"
     page.goto(f"{dagster_dev.url}/runs")
-    expect(page.get_by_role("link", name=SENSOR)).to_have_count(len(sensor_runs))
+    expect(page.get_by_role("link", name=SENSOR)).to_have_count(
+        len(sensor_runs) + len(initial_runs)
+    )
     for sensor_run in sensor_runs:
         expect(page.get_by_role("link", name=sensor_run[:8])).to_be_visible()
     screenshot("06-runs-page")
     page.get_by_role("link", name=sensor_runs[0][:8]).click()
     expect(page.get_by_text("Success", exact=True).first).to_be_visible()
-    expect(page.get_by_text(f"partition: {day}")).to_be_visible()
+    # Sensor runs carry the changed ids in run config, not a partition tag.
+    expect(page.get_by_text("Launched by", exact=False).first).to_be_visible()
     expect(page.get_by_text("RUN_SUCCESS", exact=True)).to_be_visible()
     screenshot("07-sensor-run-success")
 
