@@ -95,6 +95,11 @@ def _specs(spec: MirrorSpec) -> list[dg.AssetSpec]:
     ]
 
 
+def _timestamp(seconds: int | None) -> dg.TimestampMetadataValue | None:
+    """Epoch seconds as a timestamp, so the UI shows a time (None is left out of the metadata)."""
+    return None if seconds is None else dg.MetadataValue.timestamp(float(seconds))
+
+
 def _days_to_record(
     context: dg.AssetExecutionContext, spec: MirrorSpec, days: list[str], ledger: DayLedger
 ) -> list[str]:
@@ -144,7 +149,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                 scope: dict[str, Any] = {"days": sorted(ledger.days)}
                 run |= {
                     "conversations_requested": len(config.conversation_ids or []),
-                    "newest_updated_at": result.newest_updated_at,
+                    "newest_updated_at": _timestamp(result.newest_updated_at),
                 }
             else:
                 if not (context.has_partition_key or context.has_partition_key_range):
@@ -182,7 +187,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                     "conversations_new": found.new,
                     "conversations_changed": found.changed,
                     "conversations_unchanged": found.unchanged,
-                    "newest_updated_at": found.newest_updated_at,
+                    "newest_updated_at": _timestamp(found.newest_updated_at),
                     "unusable_records": len(found.rejected) + len(result.rejected),
                 }
             run |= {

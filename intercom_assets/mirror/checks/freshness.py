@@ -39,9 +39,10 @@ def newest_synced_updated_at(instance: dg.DagsterInstance, key: dg.AssetKey) -> 
     for record in records:
         observation = record.asset_observation
         entry = observation.metadata.get("newest_updated_at") if observation else None
-        value = getattr(entry, "value", None)
-        if isinstance(value, int):
-            values.append(value)
+        if isinstance(entry, dg.TimestampMetadataValue):
+            values.append(int(entry.value))
+        elif isinstance(getattr(entry, "value", None), int):  # runs of earlier releases
+            values.append(entry.value)
     return max(values, default=None)
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 
 from intercom_assets.definitions import defs
 from intercom_assets.mirror.build import build_defs
-from intercom_assets.mirror.checks.freshness import deadline_day
+from intercom_assets.mirror.checks.freshness import deadline_day, newest_synced_updated_at
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets_tests.support import (
     HISTORY,
@@ -41,6 +41,25 @@ def test_sync_lag_passes_when_the_mirror_is_current(emulator, resources, _isolat
         "The mirror is current: Intercom has no change newer than 2026-11-20 15:30 UTC."
     )
     assert emulator.requests == {"search": 1}
+
+
+def test_newest_updated_at_is_recorded_as_a_timestamp_and_older_integers_still_count(
+    resources, _isolated_instance
+):
+    _backfill(resources, _isolated_instance)
+    key = dg.AssetKey(["intercom", "conversations"])
+    (record,) = _isolated_instance.fetch_observations(key, limit=10).records
+    entry = record.asset_observation.metadata["newest_updated_at"]
+    newest = int(datetime(2026, 11, 20, 15, 30, tzinfo=UTC).timestamp())
+    assert isinstance(entry, dg.TimestampMetadataValue)
+    assert entry.value == float(newest)  # the 15:30 sync_lag reports
+
+    # A run of an earlier release recorded epoch seconds as a plain integer: still read.
+    later = int(entry.value) + 3600
+    _isolated_instance.report_runless_asset_event(
+        dg.AssetObservation(key, metadata={"newest_updated_at": later})
+    )
+    assert newest_synced_updated_at(_isolated_instance, key) == later
 
 
 def test_sync_lag_fails_when_intercom_has_newer_updates(emulator, resources, _isolated_instance):
