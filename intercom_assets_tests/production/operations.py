@@ -18,7 +18,11 @@ from intercom_assets_tests.support import differences
 REPOSITORY = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
 RUN_ENDED = ("SUCCESS", "FAILURE", "CANCELED")
 DAYS = 3
-ASSETS = [{"path": ["intercom", "conversations"]}, {"path": ["intercom", "messages"]}]
+# The sync op's assets: it cannot be subset (it writes the support metrics too).
+ASSETS = [
+    {"path": ["intercom", name]}
+    for name in ("conversations", "messages", "conversation_metrics", "daily_support_metrics")
+]
 
 _LAUNCH_BACKFILL = """
 mutation($params: LaunchBackfillParams!) {

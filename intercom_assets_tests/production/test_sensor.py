@@ -30,13 +30,14 @@ SENSOR = "intercom_updates_sensor"
 
 @pytest.fixture
 def sensor(deployment: Deployment, live_emulator: Emulator, mirror_path: Path) -> Iterator[str]:
-    """The sensor started on an exact mirror, after its first tick (which sets the cursor
-    and requests nothing: history is the backfill's job); stopped afterwards."""
+    """The sensor started on an exact mirror, after its first tick and the runs it requested
+    (the live emulator's changes since the backfill began); stopped afterwards."""
     sync_exactly(deployment, live_emulator, mirror_path)
     state_id = start_sensor(deployment, SENSOR)
     try:
         first = wait_for(lambda: _done_ticks(deployment), "the sensor's first tick", 90)
-        assert first[-1]["runIds"] == [], "the first tick must request nothing"
+        for run_id in first[-1]["runIds"]:
+            assert wait_for_run(deployment, run_id) == "SUCCESS"
         yield state_id
     finally:
         stop_sensor(deployment, state_id)
