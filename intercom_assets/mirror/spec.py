@@ -140,6 +140,7 @@ class MirrorSpec:
 
     @property
     def daily_schedule_name(self) -> str:
+        """`intercom_daily_schedule` for the default prefix (the ★ contract name)."""
         return self.name("daily_schedule")
 
     @property
