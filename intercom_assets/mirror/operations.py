@@ -22,7 +22,7 @@ from intercom_assets.client.connection_check import (
 from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import ConfigError, MirrorSpec
 from intercom_assets.mirror.step_resources import intercom_client, prepared_database
-from intercom_assets.sync.resync import resync_conversations
+from intercom_assets.sync.engine import sync_conversation_ids
 
 PERMISSIONS = (CHECK_TOKEN, CHECK_SEARCH, CHECK_PARTS)
 
@@ -111,7 +111,7 @@ def build_resync_job(spec: MirrorSpec) -> dg.JobDefinition:
             raise dg.Failure(description="conversation_ids is empty: list the ids to re-sync.")
         database = prepared_database(duckdb_resource(context, spec), context.log)
         with intercom_client(intercom_resource(context, spec), context.log) as client:
-            result = resync_conversations(client, database, ids, context.log)
+            result = sync_conversation_ids(client, database, ids, context.log)
         context.log.info(
             f"Re-synced {result.conversations_synced} of {len(ids)} conversations "
             f"({result.messages_written} messages written, {result.not_found} gone)"
