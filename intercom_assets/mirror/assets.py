@@ -42,6 +42,7 @@ FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=26), warn_window=timedelta(hours=2)
 )
 SYNC = "sync"  # the op is `spec.op_name(SYNC)`, e.g. `intercom__sync`
+BACKFILL_TAG = "dagster/backfill"
 
 
 class SyncConfig(dg.Config):
@@ -105,9 +106,10 @@ def _days_to_record(
 ) -> list[str]:
     """A range records the days it changed plus days never recorded before (a first backfill
     records every day, empty ones included); a single-day run (the daily schedule, a UI click)
-    always records its day. Failed days are never recorded."""
+    and a run of an asset backfill record every day they completed, since the backfill counts
+    a planned day left unrecorded as failed. Failed days are never recorded."""
     completed = [day for day in days if day not in ledger.failed]
-    if len(days) == 1:
+    if len(days) == 1 or BACKFILL_TAG in context.run.tags:
         return completed
     recorded = context.instance.get_materialized_partitions(spec.conversations_key)
     changed = ledger.changed_days()
@@ -204,7 +206,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
         change = refresh_metrics(database, context.log, **scope)
         with reader(database, context.log) as conn:
             yield from day_events(conn, spec, days, ledger, full_refresh=full_refresh)
-            yield from metric_events(conn, spec, change)
+            yield from metric_events(conn, spec, change, days)
             yield observation(conn, spec, run)
             yield from evaluate_data_checks(conn, spec, ledger.failed, attempted)
             yield from metric_check_results(conn, spec)

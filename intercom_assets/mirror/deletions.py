@@ -105,7 +105,7 @@ def build_deletions_asset(spec: MirrorSpec) -> dg.AssetsDefinition:
         with reader(database, context.log) as conn:
             days = sorted(ledger.changed_days())
             yield from day_events(conn, spec, days, ledger, full_refresh=False)
-            yield from metric_events(conn, spec, change)
+            yield from metric_events(conn, spec, change, days)
         for cid in rejected:
             context.log.warning("Unusable deletion record for conversation %s: no deleted_at", cid)
         context.log.info(

@@ -10,7 +10,7 @@ is recorded too whenever a recompute touched a close.
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 import dagster as dg
 import duckdb
@@ -145,11 +145,14 @@ def _numbers(values: dict[str, float | int | None]) -> dict[str, float | int]:
 
 
 def metric_events(
-    conn: duckdb.DuckDBPyConnection, spec: MirrorSpec, change: MetricsChange
+    conn: duckdb.DuckDBPyConnection, spec: MirrorSpec, change: MetricsChange, synced: list[str]
 ) -> Iterator[dg.AssetMaterialization]:
-    """One materialization per recomputed day and metric table, plus admin_metrics'."""
-    kpis = metrics.daily_kpis(conn, change.days)
-    for day in change.days:
+    """One materialization per metric table and day that was recomputed or that the sync
+    records (its metrics are current too: a backfill expects every day it planned), plus
+    admin_metrics'."""
+    days = sorted({*change.days, *map(date.fromisoformat, synced)})
+    kpis = metrics.daily_kpis(conn, days)
+    for day in days:
         partition = day.isoformat()
         yield dg.AssetMaterialization(
             spec.asset_key("conversation_metrics"),

@@ -64,3 +64,37 @@ def test_a_reconcile_where_3_of_30_days_changed_records_exactly_those_3(
     assert days[changed[2]]["dagster/row_count"] == 1
     # Two changed + one confirming a deletion (404).
     assert emulator.requests["get"] == 3
+
+
+def test_a_backfill_over_recorded_days_records_every_day_of_every_asset(
+    emulator, resources, _isolated_instance
+):
+    """An asset backfill counts a planned day left unrecorded as failed, so a re-backfill
+    records all 30 days of all four assets even where nothing changed."""
+    first, last = "2026-10-22", "2026-11-20"
+    _range(resources, _isolated_instance, first, last)
+    emulator.reset_counters()
+
+    again = run_job(
+        "intercom_sync_job",
+        resources,
+        _isolated_instance,
+        first=first,
+        last=last,
+        tags={"dagster/backfill": "rebackfill"},
+    )
+
+    recorded = {
+        (e.asset_key.to_user_string(), e.partition)
+        for e in again.get_asset_materialization_events()
+    }
+    days = {asset for asset, _ in recorded}, {day for _, day in recorded}
+    assert days[0] == {
+        "intercom/conversations",
+        "intercom/messages",
+        "intercom/conversation_metrics",
+        "intercom/daily_support_metrics",
+    }
+    assert len(days[1]) == 30 and len(recorded) == 120
+    assert day_metadata(again, "conversations")[first]["dagster/row_count"] == 2
+    assert emulator.requests["get"] == 0  # nothing changed: nothing fetched

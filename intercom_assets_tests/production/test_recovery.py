@@ -82,12 +82,6 @@ def test_killed_run_worker_is_marked_failed_and_retried_to_an_exact_mirror(
     assert differences(live_emulator, mirror_path) == []
 
 
-@pytest.mark.xfail(
-    reason="known defect: a backfill over days already recorded ends COMPLETED_FAILED because the "
-    "sync op records only the days it changed, and the asset backfill counts an unrecorded "
-    "day as failed (the run itself succeeds and the mirror is exact)",
-    strict=False,
-)
 def test_daemon_killed_mid_backfill_resumes_it_after_restart(
     deployment: Deployment, cluster: Cluster, live_emulator: Emulator, mirror_path: Path
 ) -> None:
