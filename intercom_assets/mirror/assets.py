@@ -162,7 +162,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                     )
                 # Intercom's newest change before this refresh: the updates sensor's first tick
                 # starts there, so changes made while a long backfill ran reach the mirror.
-                run["sync_watermark"] = client.newest_updated_at() or 0
+                run["sync_watermark"] = _timestamp(client.newest_updated_at() or 0)
                 ledger = DayLedger()
                 window = context.partition_time_window
                 scope = {"window": (window.start, window.end)}
