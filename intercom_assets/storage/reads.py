@@ -46,6 +46,24 @@ def stale_conversation_ids(
     ).pl()["id"]
 
 
+def unsynced_among(conn: duckdb.DuckDBPyConnection, ids: pl.Series) -> list[str]:
+    """Those of `ids` whose messages are not stored at their current `updated_at`.
+
+    The marker half of `stale_conversation_ids`, for one batch just upserted (its GETs can
+    start at once); the part-count half needs the messages table and is left to the query
+    of the whole window.
+    """
+    conn.register("candidate_ids", pl.DataFrame({"id": ids.cast(pl.String())}))
+    try:
+        rows = conn.execute(
+            "SELECT c.id FROM intercom.conversations c SEMI JOIN candidate_ids USING (id)"
+            " WHERE c.messages_synced_updated_at IS DISTINCT FROM c.updated_at"
+        ).fetchall()
+    finally:
+        conn.unregister("candidate_ids")
+    return [row[0] for row in rows]
+
+
 def part_shortfalls(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> list[tuple[str, str, int, int]]:
