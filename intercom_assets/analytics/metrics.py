@@ -16,6 +16,9 @@ import duckdb
 from intercom_assets.analytics import sql
 from intercom_assets.analytics.schema import metric_names
 
+# Conversations per metrics INSERT: one statement over 5,000 overflowed the 96 MB cap inside
+# a long transaction; 2,000 leave room beside its buffers (200,000 rows tested at 2,500).
+CHUNK = 2_000
 KPI_COLUMNS = [name for name in metric_names("daily_support_metrics") if name != "day"]
 
 
@@ -47,7 +50,7 @@ def _days(conn: duckdb.DuckDBPyConnection, select: str) -> None:
 
 
 def _drop(conn: duckdb.DuckDBPyConnection) -> None:
-    for table in ("metrics_scope", "metrics_days"):
+    for table in ("metrics_scope", "metrics_chunks", "metrics_chunk", "metrics_days"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
@@ -72,14 +75,38 @@ def _recompute_scope(conn: duckdb.DuckDBPyConnection) -> MetricsChange:
         "DELETE FROM intercom.conversation_metrics"
         " WHERE conversation_id IN (SELECT id FROM metrics_scope)"
     )
-    (computed,) = conn.execute(
-        f"INSERT INTO intercom.conversation_metrics {sql.CONVERSATION_METRICS}"
-    ).fetchone()
+    computed = _insert_in_chunks(conn)
     (closed_after,) = conn.execute(closes).fetchone()
     days = _recompute_days(conn)
     if closed_before or closed_after:
         recompute_admin_metrics(conn)
     return MetricsChange(computed, removed, days, bool(closed_before or closed_after))
+
+
+def _insert_in_chunks(conn: duckdb.DuckDBPyConnection) -> int:
+    """Insert the metrics of `metrics_scope`, `CHUNK` conversations per statement.
+
+    One statement over the whole scope needs memory in proportion to it (20,000
+    conversations overflowed the 96 MB cap); chunks of consecutive ids keep each statement's
+    hash tables small whatever the scope, and let DuckDB skip row groups of other ids.
+    """
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE metrics_chunks AS"
+        f" SELECT id, (row_number() OVER (ORDER BY id) - 1) // {CHUNK} AS chunk FROM metrics_scope"
+    )
+    (chunks,) = conn.execute("SELECT coalesce(max(chunk) + 1, 0) FROM metrics_chunks").fetchone()
+    computed = 0
+    for chunk in range(chunks):
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE metrics_chunk AS"
+            " SELECT id FROM metrics_chunks WHERE chunk = $chunk",
+            {"chunk": chunk},
+        )
+        (rows,) = conn.execute(
+            f"INSERT INTO intercom.conversation_metrics {sql.CONVERSATION_METRICS}"
+        ).fetchone()
+        computed += rows
+    return computed
 
 
 def _recompute_days(conn: duckdb.DuckDBPyConnection) -> list[date]:

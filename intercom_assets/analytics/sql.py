@@ -1,8 +1,8 @@
 """The metric definitions as DuckDB SQL (issue 13, to the letter); set-based, no Python loops.
 
-Every query reads the temp tables `metrics_scope(id)` (conversations to compute) or
-`metrics_days(day)` (days to aggregate), which `metrics.py` fills, so the same SQL serves
-one conversation, one day, a sensor run's changes or the whole mirror.
+Every query reads the temp tables `metrics_chunk(id)` (conversations to compute, one chunk
+of the scope at a time) or `metrics_days(day)` (days to aggregate), which `metrics.py` fills,
+so the same SQL serves one conversation, one day, a sensor run's changes or the whole mirror.
 """
 
 # The conversation's last write by the sync: its row (`synced_at`) or its messages
@@ -32,14 +32,14 @@ WITH conv_raw AS (
            -- one parse of `raw` per conversation: each `->` parses the whole document
            -- again, and nine of them overflowed the 96 MB cap at 2,200 conversations
            json_extract(c.raw, ['$.statistics', '$.conversation_rating', '$.sla_applied']) AS j
-    FROM intercom.conversations c SEMI JOIN metrics_scope s ON s.id = c.id
+    FROM intercom.conversations c SEMI JOIN metrics_chunk s ON s.id = c.id
 ), conv AS (
     SELECT *, j[1] AS statistics, j[2] AS rating, j[3] AS sla FROM conv_raw
 ), parts AS (
     SELECT conversation_id, id, part_type, body, author_type, author_id, created_at,
            -- earliest / latest order by (created_at, id as text)
            struct_pack(t := created_at, i := id) AS position
-    FROM intercom.messages SEMI JOIN metrics_scope s ON s.id = conversation_id
+    FROM intercom.messages SEMI JOIN metrics_chunk s ON s.id = conversation_id
 ), agg AS (
     SELECT conversation_id,
         count(*) FILTER (WHERE {_PART}) AS count_total_parts,

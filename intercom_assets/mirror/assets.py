@@ -176,7 +176,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                         batch_conversations=config.batch_conversations,
                         days=ledger,
                     )
-                    run["sync_watermark"] = watermark.result() or 0
+                    run["sync_watermark"] = _timestamp(watermark.result() or 0)
                 attempted = len(context.partition_keys)
                 days = _days_to_record(context, spec, list(context.partition_keys), ledger)
                 run |= {

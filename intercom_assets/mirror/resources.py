@@ -11,7 +11,7 @@ from pydantic import Field
 
 from intercom_assets.client import REGION_BASE_URLS, IntercomClient
 from intercom_assets.client.concurrency import DEFAULT_MAX_CONCURRENCY
-from intercom_assets.mirror.spec import ConfigError, MirrorSpec
+from intercom_assets.mirror.spec import ConfigError, MirrorSpec, parse_base_url, parse_region
 
 
 class HasResources(Protocol):
@@ -71,7 +71,7 @@ class IntercomResource(dg.ConfigurableResource):
 
     def __repr__(self) -> str:
         return (
-            f"IntercomResource(base_url={self._base_url_or_none()!r}, region={self.region!r}, "
+            f"IntercomResource(base_url={self.base_url!r}, region={self.region!r}, "
             f"api_version={self.api_version!r}, access_token='***')"
         )
 
@@ -109,20 +109,12 @@ class IntercomResource(dg.ConfigurableResource):
         )
 
     def _base_url_or_none(self) -> str | None:
-        return (self.base_url or "").strip().rstrip("/") or None
+        return parse_base_url(self.base_url, name="INTERCOM_BASE_URL")
 
     def _validate(self, check_token: bool = True) -> None:
         """Raise ConfigError with a one-line explanation naming the setting to fix."""
-        base_url = self._base_url_or_none()
-        if base_url is None and self.region.strip().lower() not in REGION_BASE_URLS:
-            raise ConfigError(
-                f"INTERCOM_REGION={self.region!r} is unknown; use one of "
-                f"{', '.join(REGION_BASE_URLS)} (or set INTERCOM_BASE_URL)."
-            )
-        if base_url is not None and not base_url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"INTERCOM_BASE_URL={base_url!r} must start with http:// or https://."
-            )
+        if parse_base_url(self.base_url, name="INTERCOM_BASE_URL") is None:
+            parse_region(self.region, name="INTERCOM_REGION", base_url_name="INTERCOM_BASE_URL")
         if check_token and not self.token():
             raise ConfigError(missing_token_message(self.access_token_env))
         if not self.api_version.strip():

@@ -161,9 +161,11 @@ def backfill_watermark(instance: dg.DagsterInstance, spec: MirrorSpec) -> int | 
     marks = []
     for record in records:
         metadata = record.asset_observation.metadata if record.asset_observation else {}
+        # A timestamp (epoch seconds as a float); releases before 2026-12 recorded an int.
         mark = getattr(metadata.get("sync_watermark"), "value", None)
-        if getattr(metadata.get("full_refresh"), "value", None) is True and isinstance(mark, int):
-            marks.append(mark)
+        full_refresh = getattr(metadata.get("full_refresh"), "value", None) is True
+        if full_refresh and isinstance(mark, int | float) and not isinstance(mark, bool):
+            marks.append(int(mark))
     return min(marks, default=None)
 
 

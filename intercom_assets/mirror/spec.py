@@ -38,13 +38,21 @@ def parse_start_date(raw: str, *, today: date | None = None, name: str = "start_
     return day.isoformat()
 
 
-def parse_region(raw: str, *, name: str = "region") -> str:
+def parse_region(raw: str, *, name: str = "region", base_url_name: str = "base_url") -> str:
     region = raw.strip().lower()
     if region not in REGIONS:
         raise ConfigError(
-            f"{name}={raw!r} is unknown; use one of {', '.join(REGIONS)} (or set base_url)."
+            f"{name}={raw!r} is unknown; use one of {', '.join(REGIONS)} (or set {base_url_name})."
         )
     return region
+
+
+def parse_base_url(raw: str | None, *, name: str = "base_url") -> str | None:
+    """An http(s) URL without a trailing slash, or None (the region's host)."""
+    base_url = (raw or "").strip().rstrip("/") or None
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{name}={base_url!r} must start with http:// or https://.")
+    return base_url
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,7 @@ class MirrorSpec:
             )
         object.__setattr__(self, "start_date", parse_start_date(self.start_date))
         object.__setattr__(self, "region", parse_region(self.region))
-        base_url = (self.base_url or "").strip().rstrip("/") or None
-        if base_url is not None and not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url={base_url!r} must start with http:// or https://.")
-        object.__setattr__(self, "base_url", base_url)
+        object.__setattr__(self, "base_url", parse_base_url(self.base_url))
         object.__setattr__(self, "owners", tuple(self.owners))
         positive = {
             "max_requests_per_minute": self.max_requests_per_minute,

@@ -261,3 +261,15 @@ def test_the_demo_summary_prints_the_newest_days_and_top_closers(golden_database
         "  Ben Okafor: 3 closed, first response median 30.0 min",
         "  Cy Tanaka: 1 closed, first response median 60.0 min",
     ]  # fmt: skip
+
+
+def test_chunks_of_three_conversations_give_the_hand_computed_rows(
+    golden_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scope is inserted `CHUNK` conversations per statement: 14 in chunks of 3 (five
+    statements, the last one partial) lose or repeat no row."""
+    monkeypatch.setattr(metrics, "CHUNK", 3)
+    with transaction(golden_database, LOG) as conn:
+        assert metrics.refresh_window(conn, *WHOLE_HISTORY).conversations == 14
+    for table in ("conversation_metrics", "daily_support_metrics", "admin_metrics"):
+        _compare(golden_database, table, EXPECTED[table])

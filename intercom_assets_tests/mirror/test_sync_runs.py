@@ -102,6 +102,10 @@ def test_each_day_of_a_range_run_carries_its_own_figures_and_run_figures_are_rec
     assert run["api_requests_search"] == emulator.requests["search"]
     assert (run["api_429s"], run["api_retries"], run["full_refresh"]) == (0, 0, True)
     assert run["duration_seconds"] > 0
+    newest = max(emulator.snapshot(cid)["updated_at"] for cid in emulator.conversation_ids())
+    # Intercom's newest change, as a timestamp the UI shows as a time (the sensor starts there).
+    observed = result.get_asset_observation_events()[0].event_specific_data.asset_observation
+    assert observed.metadata["sync_watermark"] == dg.MetadataValue.timestamp(float(newest))
 
 
 def _fails_day(day: str):
