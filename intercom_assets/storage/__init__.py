@@ -22,7 +22,7 @@ from intercom_assets.storage.reads import (
     stored_ids_among,
     stored_versions,
     table_counts,
-    unsynced_among,
+    version_states,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
 from intercom_assets.storage.seen import SeenIds
@@ -62,8 +62,8 @@ __all__ = [
     "stored_versions",
     "table_counts",
     "transaction",
-    "unsynced_among",
     "upsert_conversations",
     "upsert_messages",
+    "version_states",
     "write_messages",
 ]

@@ -17,6 +17,7 @@ import polars as pl
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.client.feed import IdFeed
 from intercom_assets.storage import (
+    ConversationChanges,
     SeenIds,
     WriteSession,
     created_days,
@@ -28,8 +29,8 @@ from intercom_assets.storage import (
     stored_ids_among,
     stored_versions,
     transaction,
-    unsynced_among,
     upsert_conversations,
+    version_states,
     write_messages,
 )
 from intercom_assets.sync.days import DayLedger, day_of
@@ -214,28 +215,31 @@ def search_and_upsert(
                     window_days[str(item["id"])] = day_of(start)
             yield page
 
-    def write(batch: list[dict[str, Any]]) -> None:
-        versions = conversation_versions(batch)
-        wanted = feed is not None and feed.wants
-
-        def attempt() -> tuple[int, Any, Any, list[str]]:
+    def write(batch: list[dict[str, Any]], versions: pl.DataFrame) -> None:
+        def attempt() -> tuple[int, list[Rejected], ConversationChanges, set[str]]:
             with session.transaction() as conn:
-                current, older = stored_versions(conn, versions)
-                transformed = conversations_frame(_without(batch, current | older), _now())
-                changes = upsert_conversations(conn, transformed.frame)
-                unsynced = unsynced_among(conn, versions["id"]) if wanted else []
-                return len(current | older), transformed, changes, unsynced
+                current, older, unsynced = version_states(conn, versions)
+                pending = _without(batch, current | older)
+                if not pending:
+                    return len(current | older), [], ConversationChanges(0, 0, 0), unsynced
+                transformed = conversations_frame(pending, _now())
+                frame = transformed.frame
+                changes = upsert_conversations(conn, frame)
+                # New ids the transform rejected are not stored: nothing to fetch.
+                dropped = set(versions["id"].to_list()) - current - older
+                unsynced -= dropped - set(frame["id"].to_list())
+                return len(current | older), transformed.rejected, changes, unsynced
 
-        skipped, transformed, changes, unsynced = retrying(attempt, log)
-        if feed is not None and unsynced:
+        skipped, rejected, changes, unsynced = retrying(attempt, log)
+        if feed is not None and unsynced and feed.wants:
             feed.offer(unsynced)
         for day, (new, changed) in changes.by_day.items():
             ledger.add(day, new=new, changed=changed)
         created = _created_days(batch)
-        for rejected in transformed.rejected:
-            cid = str(rejected.id)
+        for record in rejected:
+            cid = str(record.id)
             ledger.reject(created.get(cid) or window_days.get(cid))
-        result.rejected.extend(transformed.rejected)
+        result.rejected.extend(rejected)
         seen.add(versions["id"])
         result.new += changes.new
         result.changed += changes.changed
@@ -245,7 +249,8 @@ def search_and_upsert(
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
 
     for batch in _batched(pages(), batch_size, first=1 if feed is not None else None):
-        submit(partial(write, batch))
+        # Computed here, beside the searches, so the writer thread mostly waits on DuckDB.
+        submit(partial(write, batch, conversation_versions(batch)))
         progress.advance(len(batch))
     return progress
 
