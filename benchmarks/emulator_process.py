@@ -5,7 +5,8 @@ flags of `intercom-assets emulator`. A sampler thread watches the emulator's pub
 counters to time the first and the last API request (10 ms resolution) and to count requests
 per rate-limit window (by arrival, so a window's edges are off by the emulated latency; the
 429 count is the exact test of the budget). The parent asks for those numbers by writing
-`stats` on the child's stdin and reads one JSON line back.
+`stats` on the child's stdin and reads one JSON line back; `configure {...}` changes the
+latency or the budget between phases (the no-op mode backfills without either).
 """
 
 import json
@@ -118,6 +119,9 @@ def _child(argv: list[str]) -> None:
             emulator.reset_counters()
             clock.reset()
             print("{}", flush=True)
+        elif command.startswith("configure "):
+            _configure(emulator, json.loads(command.removeprefix("configure ")))
+            print("{}", flush=True)
         elif command == "stats":
             usage = resource.getrusage(resource.RUSAGE_SELF)
             stats = {
@@ -131,6 +135,22 @@ def _child(argv: list[str]) -> None:
             }
             print(json.dumps(stats), flush=True)
     emulator.stop()
+
+
+# What `configure` may change while the emulator runs (its config is read per request).
+_FAULT_KNOBS = ("latency_ms", "search_latency_ms", "latency_jitter")
+_CONFIG_KNOBS = ("rate_limit_per_window",)
+
+
+def _configure(emulator: Any, changes: dict[str, Any]) -> None:
+    """Change latency or budget between phases (a fast backfill, then the measured run)."""
+    for name, value in changes.items():
+        if name in _FAULT_KNOBS:
+            setattr(emulator.config.faults, name, value)
+        elif name in _CONFIG_KNOBS:
+            setattr(emulator.config, name, value)
+        else:
+            raise ValueError(f"cannot configure {name!r}")
 
 
 class EmulatorProcess:
@@ -157,6 +177,10 @@ class EmulatorProcess:
 
     def reset(self) -> None:
         self._ask("reset")
+
+    def configure(self, **changes: float) -> None:
+        """Set latency_ms, search_latency_ms, latency_jitter or rate_limit_per_window."""
+        self._ask("configure " + json.dumps(changes))
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -538,3 +539,13 @@ def via(proxy: Proxy, resources: dict[str, Any], **intercom: Any) -> dict[str, A
             **intercom,
         ),
     }
+
+
+def created_on(emulator: Emulator, day: date) -> list[str]:
+    """Ids of the emulated conversations created on `day` (UTC)."""
+    start = int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+    return [
+        conversation_id
+        for conversation_id in emulator.conversation_ids()
+        if start <= emulator.snapshot(conversation_id)["created_at"] < start + 86_400
+    ]

@@ -32,6 +32,7 @@ from intercom_assets.client.errors import (
     IntercomRequestError,
     IntercomUnavailableError,
 )
+from intercom_assets.client.feed import IdFeed, id_source
 from intercom_assets.client.http import Transport
 from intercom_assets.client.queries import (
     ascending,
@@ -301,29 +302,41 @@ class IntercomClient:
             return None, 0
 
     def get_conversations(
-        self, ids: Iterable[str]
+        self, ids: Iterable[str] | IdFeed
     ) -> Iterator[tuple[str, Conversation | IntercomError | None]]:
         """GET many conversations concurrently; yields (id, result) in completion order.
 
         About as many ids are in flight as the concurrency controller allows (a few more wait
         for a slot), and answered bodies count in the payload budget until yielded, so
-        millions of ids cost constant memory at any latency. A per-id failure (retries
-        exhausted, a rejected request) is yielded as the value so the caller can record it
-        and go on; auth / permission / version errors are raised.
+        millions of ids cost constant memory at any latency. `ids` may be an `IdFeed` that
+        grows while the GETs run (a search feeding them): it is waited on only when nothing
+        is in flight. A per-id failure (retries exhausted, a rejected request) is yielded as
+        the value so the caller can record it and go on; auth / permission / version errors
+        are raised.
         """
-        ids_left = iter(ids)
+        source = id_source(ids)
         pending: dict[Future[Any], str] = {}
+        exhausted = False
 
         def top_up() -> None:
+            nonlocal exhausted
             room = self.controller.limit + 2 - len(pending)
-            for cid in itertools.islice(ids_left, max(room, 0)):
+            if exhausted or room < 1:
+                return
+            taken = source.take(room, wait=not pending)
+            if taken is None:
+                exhausted = True
+            for cid in taken or ():
                 pending[pool.submit(self._held_get_or_error, cid)] = cid
 
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-get") as pool:
             try:
                 top_up()
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                while pending or not exhausted:
+                    if pending:
+                        done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    else:
+                        done = set()
                     for future in done:
                         cid = pending.pop(future)
                         result, size = future.result()

@@ -10,6 +10,7 @@ Sensor runs carry the changed conversation ids in run config and fetch exactly t
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -34,9 +35,8 @@ from intercom_assets.sync.engine import (
     MESSAGES_BATCH_CONVERSATIONS,
     SyncWindow,
     sync_conversation_ids,
-    sync_conversations,
-    sync_messages,
 )
+from intercom_assets.sync.pipeline import sync_window
 
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=26), warn_window=timedelta(hours=2)
@@ -162,26 +162,21 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
                     )
                 # Intercom's newest change before this refresh: the updates sensor's first tick
                 # starts there, so changes made while a long backfill ran reach the mirror.
-                run["sync_watermark"] = _timestamp(client.newest_updated_at() or 0)
-                ledger = DayLedger()
-                window = context.partition_time_window
-                scope = {"window": (window.start, window.end)}
-                found = sync_conversations(
-                    client,
-                    database,
-                    SyncWindow(window.start, window.end),
-                    context.log,
-                    days=ledger,
-                )
-                result = sync_messages(
-                    client,
-                    database,
-                    window.start,
-                    window.end,
-                    context.log,
-                    batch_conversations=config.batch_conversations,
-                    days=ledger,
-                )
+                # Asked beside the search, not before it (one latency of budget at 1 s).
+                with ThreadPoolExecutor(1, thread_name_prefix="intercom-watermark") as asker:
+                    watermark = asker.submit(client.newest_updated_at)
+                    ledger = DayLedger()
+                    window = context.partition_time_window
+                    scope = {"window": (window.start, window.end)}
+                    found, result = sync_window(
+                        client,
+                        database,
+                        SyncWindow(window.start, window.end),
+                        context.log,
+                        batch_conversations=config.batch_conversations,
+                        days=ledger,
+                    )
+                    run["sync_watermark"] = _timestamp(watermark.result() or 0)
                 attempted = len(context.partition_keys)
                 days = _days_to_record(context, spec, list(context.partition_keys), ledger)
                 run |= {

@@ -22,6 +22,7 @@ from intercom_assets.storage.reads import (
     stored_ids_among,
     stored_versions,
     table_counts,
+    version_states,
 )
 from intercom_assets.storage.schema import SCHEMA, ensure_schema
 from intercom_assets.storage.seen import SeenIds
@@ -63,5 +64,6 @@ __all__ = [
     "transaction",
     "upsert_conversations",
     "upsert_messages",
+    "version_states",
     "write_messages",
 ]

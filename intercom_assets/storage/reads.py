@@ -83,6 +83,35 @@ def stored_versions(
     return {cid for cid, older in rows if not older}, {cid for cid, older in rows if older}
 
 
+def version_states(
+    conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame
+) -> tuple[set[str], set[str], set[str]]:
+    """`stored_versions` plus the ids whose messages are not stored at the version that will
+    be kept (the newer of the stored and the incoming one; every id not stored), in one join.
+
+    A search batch needs all three: what to skip, what never to write, and which of the
+    stored conversations its GETs must fetch (new rows need them all).
+    """
+    same_digest = (
+        " AND c.payload_digest IS NOT DISTINCT FROM v.payload_digest"
+        if "payload_digest" in versions.columns
+        else ""
+    )
+    conn.register("incoming_versions", versions)
+    try:
+        rows = conn.execute(
+            "SELECT v.id, c.updated_at > v.updated_at,"
+            f" c.updated_at = v.updated_at{same_digest},"
+            " c.messages_synced_updated_at IS DISTINCT FROM greatest(c.updated_at, v.updated_at)"
+            " FROM incoming_versions v JOIN intercom.conversations c ON c.id = v.id"
+        ).fetchall()
+    finally:
+        conn.unregister("incoming_versions")
+    current = {cid for cid, older, same, _ in rows if same and not older}
+    unsynced = {r[0] for r in rows if r[3]} | (set(versions["id"].to_list()) - {r[0] for r in rows})
+    return current, {cid for cid, older, *_ in rows if older}, unsynced
+
+
 def stored_conversation_ids(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> set[str]:

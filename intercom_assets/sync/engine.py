@@ -6,15 +6,18 @@ batch in flight and the next run resumes from the stored markers.
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
+from intercom_assets.client.feed import IdFeed
 from intercom_assets.storage import (
+    ConversationChanges,
     SeenIds,
     WriteSession,
     created_days,
@@ -27,6 +30,7 @@ from intercom_assets.storage import (
     stored_versions,
     transaction,
     upsert_conversations,
+    version_states,
     write_messages,
 )
 from intercom_assets.sync.batches import Batch
@@ -98,6 +102,15 @@ class MessagesResult:
     newest_updated_at: int | None = None
 
 
+@dataclass(frozen=True)
+class FetchLimits:
+    """A batch closes at whichever comes first."""
+
+    conversations: int
+    parts: int
+    bytes: int
+
+
 # Conversations per messages transaction: a crash loses at most this many GETs. Smaller
 # batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
 MESSAGES_BATCH_CONVERSATIONS = 250
@@ -110,13 +123,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _batched(pages: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _batched(
+    pages: Iterable[list[dict[str, Any]]], size: int, first: int | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages regrouped into batches of `size`; the first closes at `first` already (GETs fed
+    by the search wait for it)."""
     batch: list[dict[str, Any]] = []
+    limit = size if first is None else min(first, size)
     for page in pages:
         batch.extend(page)
-        if len(batch) >= size:
+        if len(batch) >= limit:
             yield batch
-            batch = []
+            batch, limit = [], size
     if batch:
         yield batch
 
@@ -140,6 +158,40 @@ def sync_conversations(
     failed days and days holding a rejected record.
     """
     result = ConversationsResult(days=days or DayLedger())
+    with SeenIds(temp_directory=spill_directory(database)) as seen:
+        with (
+            WriteSession(database, log) as session,
+            BackgroundWriter(run_job, on_idle=session.release) as writer,
+        ):
+            progress = search_and_upsert(
+                client, window, log, result, seen, session, writer.submit, batch_size=batch_size
+            )
+        finish_search(client, database, window, log, result, seen, progress)
+    return result
+
+
+def run_job(job: Callable[[], None]) -> None:
+    """A BackgroundWriter's `write` when its batches are jobs (one writer, several kinds)."""
+    job()
+
+
+def search_and_upsert(
+    client: IntercomClient,
+    window: SyncWindow,
+    log: logging.Logger,
+    result: ConversationsResult,
+    seen: SeenIds,
+    session: WriteSession,
+    submit: Callable[[Callable[[], None]], None],
+    *,
+    batch_size: int = 500,
+    feed: IdFeed | None = None,
+) -> Progress:
+    """Search the window, submitting one upsert job per batch; returns the search's progress.
+
+    With `feed`, each committed batch offers it the ids whose messages are not stored at
+    their `updated_at`, so their GETs can start while the search goes on.
+    """
     ledger = result.days
     progress = Progress(log, "conversations searched", None)
 
@@ -164,27 +216,31 @@ def sync_conversations(
                     window_days[str(item["id"])] = day_of(start)
             yield page
 
-    def write(batch: list[dict[str, Any]]) -> None:
-        versions = conversation_versions(batch)
-
-        def attempt() -> tuple[int, Any, Any]:
+    def write(batch: list[dict[str, Any]], versions: pl.DataFrame) -> None:
+        def attempt() -> tuple[int, list[Rejected], ConversationChanges, set[str]]:
             with session.transaction() as conn:
-                current, older = stored_versions(conn, versions)
-                transformed = conversations_frame(_without(batch, current | older), _now())
-                return (
-                    len(current | older),
-                    transformed,
-                    upsert_conversations(conn, transformed.frame),
-                )
+                current, older, unsynced = version_states(conn, versions)
+                pending = _without(batch, current | older)
+                if not pending:
+                    return len(current | older), [], ConversationChanges(0, 0, 0), unsynced
+                transformed = conversations_frame(pending, _now())
+                frame = transformed.frame
+                changes = upsert_conversations(conn, frame)
+                # New ids the transform rejected are not stored: nothing to fetch.
+                dropped = set(versions["id"].to_list()) - current - older
+                unsynced -= dropped - set(frame["id"].to_list())
+                return len(current | older), transformed.rejected, changes, unsynced
 
-        skipped, transformed, changes = retrying(attempt, log)
+        skipped, rejected, changes, unsynced = retrying(attempt, log)
+        if feed is not None and unsynced and feed.wants:
+            feed.offer(unsynced)
         for day, (new, changed) in changes.by_day.items():
             ledger.add(day, new=new, changed=changed)
         created = _created_days(batch)
-        for rejected in transformed.rejected:
-            cid = str(rejected.id)
+        for record in rejected:
+            cid = str(record.id)
             ledger.reject(created.get(cid) or window_days.get(cid))
-        result.rejected.extend(transformed.rejected)
+        result.rejected.extend(rejected)
         seen.add(versions["id"])
         result.new += changes.new
         result.changed += changes.changed
@@ -193,24 +249,32 @@ def sync_conversations(
             newest = int(versions["updated_at"].max().timestamp())
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
 
-    with SeenIds(temp_directory=_spill_directory(database)) as seen:
-        with (
-            WriteSession(database, log) as session,
-            BackgroundWriter(write, on_idle=session.release) as writer,
-        ):
-            for batch in _batched(pages(), batch_size):
-                writer.submit(batch)
-                progress.advance(len(batch))
-        result.seen = seen.count()
-        if window.is_full:
-            result.deleted = _remove_vanished(client, database, window, seen, ledger, log)
+    for batch in _batched(pages(), batch_size, first=1 if feed is not None else None):
+        # Computed here, beside the searches, so the writer thread mostly waits on DuckDB.
+        submit(partial(write, batch, conversation_versions(batch)))
+        progress.advance(len(batch))
+    return progress
+
+
+def finish_search(
+    client: IntercomClient,
+    database: str,
+    window: SyncWindow,
+    log: logging.Logger,
+    result: ConversationsResult,
+    seen: SeenIds,
+    progress: Progress,
+) -> None:
+    """Once every upsert is committed: count what was seen, apply deletions, log the step."""
+    result.seen = seen.count()
+    if window.is_full:
+        result.deleted = _remove_vanished(client, database, window, seen, result.days, log)
     log.info(
         progress.summary(
             f"{result.seen} seen ({result.new} new, {result.changed} changed, "
             f"{result.unchanged} unchanged, {result.deleted} deleted)"
         )
     )
-    return result
 
 
 def _created_days(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
@@ -220,7 +284,7 @@ def _created_days(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
     }
 
 
-def _spill_directory(database: str) -> str | None:
+def spill_directory(database: str) -> str | None:
     return None if database.startswith("md:") or database == ":memory:" else f"{database}.tmp"
 
 
@@ -292,13 +356,30 @@ def sync_messages(
     with transaction(database, log) as conn:
         stale = stale_conversation_ids(conn, start, end)
     result = MessagesResult(stale=stale.len(), days=days or DayLedger())
-    limits = _Limits(batch_conversations, batch_messages, batch_bytes)
+    limits = FetchLimits(batch_conversations, batch_messages, batch_bytes)
+    sync_stale(client, database, stale, result, log, limits)
+    mark_unusable(database, result, log)
+    return result
+
+
+def sync_stale(
+    client: IntercomClient,
+    database: str,
+    stale: pl.Series,
+    result: MessagesResult,
+    log: logging.Logger,
+    limits: FetchLimits,
+) -> None:
+    """GET the `stale` ids and write their messages (the messages step's main loop)."""
     _fetch_and_write(client, database, _python_ids(stale), stale.len(), result, log, limits)
+
+
+def mark_unusable(database: str, result: MessagesResult, log: logging.Logger) -> None:
+    """Conversations that could not be retrieved this run fail their day."""
     if result.unusable:
         with transaction(database, log) as conn:
             for cid, day in created_days(conn, result.unusable).items():
                 result.days.fail(day, f"conversation {cid} could not be retrieved")
-    return result
 
 
 @tuned_for_bulk_json()
@@ -320,18 +401,9 @@ def sync_conversation_ids(
     """
     unique = list(dict.fromkeys(ids))
     result = MessagesResult(stale=len(unique))
-    limits = _Limits(batch_conversations, batch_messages, batch_bytes)
+    limits = FetchLimits(batch_conversations, batch_messages, batch_bytes)
     _fetch_and_write(client, database, iter(unique), len(unique), result, log, limits, True)
     return result
-
-
-@dataclass(frozen=True)
-class _Limits:
-    """A batch closes at whichever comes first."""
-
-    conversations: int
-    parts: int
-    bytes: int
 
 
 def _fetch_and_write(
@@ -341,37 +413,54 @@ def _fetch_and_write(
     total: int,
     result: MessagesResult,
     log: logging.Logger,
-    limits: _Limits,
+    limits: FetchLimits,
     count_rows: bool = False,
 ) -> None:
     progress = Progress(log, "conversations retrieved", total)
-    batch = Batch()
-
-    def write(ready: Batch) -> None:
-        _write_batch(session, ready, result, log, count_rows=count_rows)
-
     with (
         WriteSession(database, log) as session,
-        BackgroundWriter(write, on_idle=session.release) as writer,
+        BackgroundWriter(run_job, on_idle=session.release) as writer,
     ):
-        for conversation_id, payload in client.get_conversations(ids):
-            progress.advance()
-            if payload is None:
-                batch.gone.append(conversation_id)
-            elif isinstance(payload, IntercomError):
-                log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
-                result.unusable.append(conversation_id)
-            else:
-                batch.add(payload)
-            if (
-                batch.size >= limits.conversations
-                or batch.parts >= limits.parts
-                or batch.bytes >= limits.bytes
-            ):
-                writer.submit(batch)
-                batch = Batch()
-        if batch.size:
-            writer.submit(batch)
+        fetch_and_submit(
+            client, ids, progress, result, log, limits, session, writer.submit, count_rows
+        )
+    log_fetched(log, progress, result)
+
+
+def fetch_and_submit(
+    client: IntercomClient,
+    ids: Iterator[str] | IdFeed,
+    progress: Progress,
+    result: MessagesResult,
+    log: logging.Logger,
+    limits: FetchLimits,
+    session: WriteSession,
+    submit: Callable[[Callable[[], None]], None],
+    count_rows: bool = False,
+) -> None:
+    """GET `ids` and submit one write job per batch (messages, markers, rows that moved)."""
+    batch = Batch()
+    for conversation_id, payload in client.get_conversations(ids):
+        progress.advance()
+        if payload is None:
+            batch.gone.append(conversation_id)
+        elif isinstance(payload, IntercomError):
+            log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
+            result.unusable.append(conversation_id)
+        else:
+            batch.add(payload)
+        if (
+            batch.size >= limits.conversations
+            or batch.parts >= limits.parts
+            or batch.bytes >= limits.bytes
+        ):
+            submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
+            batch = Batch()
+    if batch.size:
+        submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
+
+
+def log_fetched(log: logging.Logger, progress: Progress, result: MessagesResult) -> None:
     log.info(
         progress.summary(
             f"{result.conversations_synced} of {result.stale} stale conversations synced, "

@@ -27,8 +27,9 @@ def test_revoked_token_fails_at_the_first_request_with_the_advice(emulator, sync
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = failure.event_specific_data.error.message
     assert "token_revoked" in message and "copied correctly" in message
-    # at most one request per day window in flight when the first 401 lands; none retried
-    assert set(emulator.requests) == {"search"} and emulator.requests["search"] <= 3
+    # the watermark and at most one request per day window (3) in flight when the first 401
+    # lands; none retried
+    assert set(emulator.requests) == {"search"} and emulator.requests["search"] <= 4
     assert "revoked-secret-token-123" not in _event_text(result)
 
 

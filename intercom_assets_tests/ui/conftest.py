@@ -9,7 +9,12 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from intercom_assets.emulator import Emulator, EmulatorConfig, running_emulator
-from intercom_assets_tests.ui.dagster_dev import REPO_ROOT, DagsterDev, running_dagster_dev
+from intercom_assets_tests.ui.dagster_dev import (
+    EMULATED_DAYS,
+    REPO_ROOT,
+    DagsterDev,
+    running_dagster_dev,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -20,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-EMULATED_DAYS = 3
 SENSOR_INTERVAL_SECONDS = 5
 _FAILED = pytest.StashKey[bool]()
 

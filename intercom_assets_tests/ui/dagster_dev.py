@@ -23,6 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGSTER = Path(sys.executable).parent / "dagster"
 LOCATION = "intercom_assets"
 RUN_ENDED = ("SUCCESS", "FAILURE", "CANCELED")
+EMULATED_DAYS = 3  # the live emulator's history behind every browser test
 TICK_DONE = ("SKIPPED", "SUCCESS")
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ watch it sync a change made in "Intercom". Screenshots land in the artifacts fol
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from intercom_assets.emulator import Emulator
 from intercom_assets.storage import reader
+from intercom_assets_tests.support import created_on
 from intercom_assets_tests.ui.dagster_dev import DagsterDev
 
 pytestmark = pytest.mark.browser  # skipped with a reason when /usr/bin/chromium is missing
@@ -27,16 +28,6 @@ SENSOR = "intercom_updates_sensor"
 def sidebar_asset(page: Page, name: str) -> Locator:
     """An asset's entry in the lineage page's asset list (its label, not a longer name)."""
     return page.get_by_role("button").filter(has=page.get_by_text(name, exact=True))
-
-
-def created_on(emulator: Emulator, day: date) -> list[str]:
-    """Ids of the emulated conversations created on `day` (UTC)."""
-    start = int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
-    return [
-        conversation_id
-        for conversation_id in emulator.conversation_ids()
-        if start <= emulator.snapshot(conversation_id)["created_at"] < start + 86_400
-    ]
 
 
 def launch_partition_from_asset_graph(
