@@ -96,6 +96,14 @@ class RecordedClient:
             stop = min(start + SEARCH_PER_PAGE, self._count)
             yield [self._decode(self._items, index) for index in range(start, stop)]
 
+    def search_windows_tagged(
+        self, field: str, windows: Sequence[tuple[int, int]], **_: Any
+    ) -> Iterator[tuple[tuple[int, int], list[dict[str, Any]]]]:
+        """`search_windows`, each page tagged with the whole history as its window."""
+        whole = (windows[0][0], windows[-1][1])
+        for page in self.search_windows(field, windows):
+            yield whole, page
+
     def get_conversations(self, ids: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         for cid in ids:
             yield cid, self._decode(self._conversations, int(cid) - FIRST_ID)

@@ -54,12 +54,20 @@ def _assignments(columns: list[str], key: tuple[str, ...], source: str) -> str:
 
 
 def _upsert_conversation_rows(
-    conn: duckdb.DuckDBPyConnection, view: str, *, digest: bool, new: bool = True
+    conn: duckdb.DuckDBPyConnection,
+    view: str,
+    *,
+    digest: bool,
+    new: bool = True,
+    stored: bool = True,
+    replaced: bool = True,
 ) -> None:
     """Replace stored rows of `view` that it supersedes, insert the new ones.
 
-    The messages marker columns are never touched here. A caller that knows there is nothing
-    to insert skips that statement's join.
+    The messages marker columns are never touched here. A caller that counted the rows first
+    says what is there to do: without `replaced` rows the UPDATE is skipped, without `new`
+    ones the INSERT, and when none of `view` is `stored` the INSERT needs no anti join. Each
+    skipped statement is a join against the whole conversations table, per batch.
     """
     columns = ", ".join(_CONVERSATION_COLUMNS)
     if is_keyed(conn, "conversations"):
@@ -70,12 +78,15 @@ def _upsert_conversation_rows(
             f" WHERE {_replaces('excluded', 'c', digest=digest)}"
         )
         return
-    conn.execute(
-        f"UPDATE intercom.conversations c"
-        f" SET {_assignments(_CONVERSATION_COLUMNS, ('id',), 'i')}"
-        f" FROM {view} i WHERE c.id = i.id AND {_replaces('i', 'c', digest=digest)}"
-    )
-    if new:
+    if replaced:
+        conn.execute(
+            f"UPDATE intercom.conversations c"
+            f" SET {_assignments(_CONVERSATION_COLUMNS, ('id',), 'i')}"
+            f" FROM {view} i WHERE c.id = i.id AND {_replaces('i', 'c', digest=digest)}"
+        )
+    if new and not stored:
+        conn.execute(f"INSERT INTO intercom.conversations ({columns}) SELECT {columns} FROM {view}")
+    elif new:
         conn.execute(
             f"INSERT INTO intercom.conversations ({columns})"
             f" SELECT {columns} FROM {view} i ANTI JOIN intercom.conversations c ON c.id = i.id"
@@ -117,7 +128,14 @@ def upsert_conversations(
         if new:
             _restore(conn, "incoming_conversations")
         if new or changed:
-            _upsert_conversation_rows(conn, "incoming_conversations", digest=digest, new=new > 0)
+            _upsert_conversation_rows(
+                conn,
+                "incoming_conversations",
+                digest=digest,
+                new=new > 0,
+                stored=changed + unchanged > 0,
+                replaced=changed > 0,
+            )
     finally:
         conn.unregister("incoming_conversations")
     by_day = {day: (n, c) for day, n, c, _ in rows if n or c}

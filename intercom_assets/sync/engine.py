@@ -33,13 +33,14 @@ from intercom_assets.storage import (
     version_states,
     write_messages,
 )
+from intercom_assets.sync.batches import Batch
 from intercom_assets.sync.days import DayLedger, day_of
 from intercom_assets.sync.progress import Progress
 from intercom_assets.sync.transforms import (
     Rejected,
+    Transformed,
     conversation_versions,
     conversations_frame,
-    messages_frame,
 )
 from intercom_assets.sync.tuning import tuned_for_bulk_json
 from intercom_assets.sync.writer import BackgroundWriter
@@ -438,7 +439,7 @@ def fetch_and_submit(
     count_rows: bool = False,
 ) -> None:
     """GET `ids` and submit one write job per batch (messages, markers, rows that moved)."""
-    batch = _Batch()
+    batch = Batch()
     for conversation_id, payload in client.get_conversations(ids):
         progress.advance()
         if payload is None:
@@ -447,17 +448,14 @@ def fetch_and_submit(
             log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
             result.unusable.append(conversation_id)
         else:
-            batch.found.append(payload)
-            parts, size = _weigh(payload)
-            batch.parts += parts
-            batch.bytes += size
+            batch.add(payload)
         if (
             batch.size >= limits.conversations
             or batch.parts >= limits.parts
             or batch.bytes >= limits.bytes
         ):
             submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
-            batch = _Batch()
+            batch = Batch()
     if batch.size:
         submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
 
@@ -472,42 +470,15 @@ def log_fetched(log: logging.Logger, progress: Progress, result: MessagesResult)
     )
 
 
-@dataclass
-class _Batch:
-    """Retrieved conversations and 404'd ids committed together in one transaction."""
-
-    found: list[dict[str, Any]] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)
-    parts: int = 0
-    bytes: int = 0
-
-    @property
-    def size(self) -> int:
-        return len(self.found) + len(self.gone)
-
-
 def _python_ids(ids: pl.Series, chunk: int = 10_000) -> Iterator[str]:
     """The column's ids as Python strings, a chunk at a time."""
     for offset in range(0, ids.len(), chunk):
         yield from ids.slice(offset, chunk).to_list()
 
 
-def _weigh(conversation: dict[str, Any]) -> tuple[int, int]:
-    """(parts, characters of part bodies): what a conversation adds to a batch."""
-    parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
-    if not isinstance(parts, list):
-        return 0, 0
-    size = sum(
-        len(body)
-        for part in parts
-        if isinstance(part, dict) and isinstance(body := part.get("body"), str)
-    )
-    return len(parts), size
-
-
 def _write_batch(
     session: WriteSession,
-    batch: _Batch,
+    batch: Batch,
     result: MessagesResult,
     log: logging.Logger,
     *,
@@ -523,11 +494,10 @@ def _write_batch(
     (no conversations step ran: a sensor run) rows are counted as new or changed per day, and
     conversations already stored at this version with their messages are skipped.
     """
-    gone, synced_at = batch.gone, _now()
-    all_versions = conversation_versions(batch.found, digests=False)
+    gone, synced_at, prepared = batch.gone, _now(), batch.prepared()
 
     def attempt() -> tuple[Any, Any, Any, set[str], set[str], dict[str, int]]:
-        found, versions, stored = batch.found, all_versions, set()
+        found, versions, stored = prepared.found, prepared.versions, set()
         with session.transaction() as conn:
             if count_rows:
                 done = current_conversation_ids(conn, versions)
@@ -537,7 +507,7 @@ def _write_batch(
             current, older = stored_versions(conn, versions)
             conversations = conversations_frame(_without(found, current | older), synced_at)
             usable = current | set(conversations.frame["id"].to_list())
-            messages = messages_frame([c for c in found if str(c.get("id")) in usable], synced_at)
+            messages = Transformed(*prepared.accepted(usable, synced_at))
             markers = pl.concat(
                 [
                     versions.filter(pl.col("id").is_in(list(current))),
@@ -563,7 +533,7 @@ def _write_batch(
     result.rejected.extend(conversations.rejected + messages.rejected)
     _tally(
         result.days,
-        batch.found,
+        prepared.found,
         conversations.frame,
         markers,
         messages.frame,

@@ -114,3 +114,27 @@ def test_a_failed_batch_leaves_nothing_behind(db):
         raise RuntimeError("killed mid-batch")
     assert _query(db, "SELECT count(*) FROM intercom.messages") == [(0,)]
     assert _query(db, "SELECT count(*) FROM intercom.conversations") == [(0,)]
+
+
+def test_a_batch_mixing_new_changed_and_unchanged_rows_stores_each_id_once(db):
+    _upsert(db, conversation("1"), conversation("2"))
+    first_new = _upsert(db, conversation("3"), conversation("4"))
+    mixed = _upsert(
+        db,
+        conversation("1", updated_at=1_734_540_000),
+        conversation("2"),
+        conversation("5"),
+    )
+    assert (first_new.new, first_new.changed, first_new.unchanged) == (2, 0, 0)
+    assert (mixed.new, mixed.changed, mixed.unchanged) == (1, 1, 1)
+    assert _query(
+        db,
+        "SELECT id, count(*), max(epoch(updated_at))::BIGINT FROM intercom.conversations"
+        " GROUP BY id ORDER BY id",
+    ) == [
+        ("1", 1, 1_734_540_000),
+        ("2", 1, 1_734_537_600),
+        ("3", 1, 1_734_537_600),
+        ("4", 1, 1_734_537_600),
+        ("5", 1, 1_734_537_600),
+    ]

@@ -1,0 +1,140 @@
+"""A messages batch, kept compact while it waits for the writer.
+
+Decoded GET payloads are Python trees of ~40 KB per conversation, and a batch waits in the
+writer's queue behind up to two others. So every `CHUNK` conversations the fetching thread
+turns the payloads into what a write needs (their messages frame and version rows, which do
+not depend on what is stored) and keeps only the payloads without their parts. That holds
+a batch in Arrow strings instead of dicts, lets a batch be larger (fewer statements, each a
+join against the conversations table) and moves the transforms off the writer thread, so
+they run while DuckDB (which releases the GIL) writes the previous batch.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from intercom_assets.storage.columns import UTC_TS
+from intercom_assets.sync.transforms import (
+    Rejected,
+    conversation_versions,
+    messages_frame,
+    newest,
+)
+
+# Conversations transformed together: enough to amortise building frames, few enough that
+# the payloads held before it stay small.
+CHUNK = 100
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a batch write needs of its retrieved conversations.
+
+    `found` are the payloads without their parts' list (a conversation row is built from them
+    when its `updated_at` moved); `messages` and `rejected` are those of every payload, to be
+    kept only for the conversations the write accepts.
+    """
+
+    found: list[dict[str, Any]]
+    versions: pl.DataFrame
+    messages: pl.DataFrame
+    rejected: list[Rejected]
+
+    def accepted(self, usable: set[str], synced_at: datetime) -> tuple[pl.DataFrame, list]:
+        """Messages and message rejections of the `usable` conversations, stamped `synced_at`."""
+        frame = self.messages.filter(pl.col("conversation_id").is_in(list(usable)))
+        frame = frame.with_columns(pl.lit(synced_at).cast(UTC_TS).alias("synced_at"))
+        return frame, [r for r in self.rejected if r.id in usable]
+
+
+def _without_part_list(conversation: Any) -> Any:
+    """The payload as `conversations_frame` reads it: everything but the parts themselves."""
+    if not isinstance(conversation, dict):
+        return conversation
+    parts = conversation.get("conversation_parts")
+    if not isinstance(parts, dict):
+        return conversation
+    light = dict(conversation)
+    light["conversation_parts"] = {k: v for k, v in parts.items() if k != "conversation_parts"}
+    return light
+
+
+def prepare(conversations: list[dict[str, Any]], synced_at: datetime) -> Prepared:
+    """Transform retrieved payloads into a `Prepared` chunk (the payloads can then go)."""
+    messages = messages_frame(conversations, synced_at)
+    return Prepared(
+        [_without_part_list(c) for c in conversations],
+        conversation_versions(conversations, digests=False),
+        messages.frame,
+        messages.rejected,
+    )
+
+
+def combine(chunks: list[Prepared]) -> Prepared:
+    """One `Prepared` of several chunks, newest version per id and per message as in one."""
+    if len(chunks) == 1:
+        return chunks[0]
+    versions = pl.concat([c.versions for c in chunks])
+    versions = versions.sort("updated_at", maintain_order=True).unique(
+        "id", keep="last", maintain_order=True
+    )
+    return Prepared(
+        [conversation for c in chunks for conversation in c.found],
+        versions,
+        newest(pl.concat([c.messages for c in chunks]), ["conversation_id", "id"]),
+        [rejected for c in chunks for rejected in c.rejected],
+    )
+
+
+def weigh(conversation: dict[str, Any]) -> tuple[int, int]:
+    """(parts, characters of part bodies): what a conversation adds to a batch."""
+    parts = (conversation.get("conversation_parts") or {}).get("conversation_parts")
+    if not isinstance(parts, list):
+        return 0, 0
+    size = sum(
+        len(body)
+        for part in parts
+        if isinstance(part, dict) and isinstance(body := part.get("body"), str)
+    )
+    return len(parts), size
+
+
+@dataclass
+class Batch:
+    """Retrieved conversations and 404'd ids committed together in one transaction."""
+
+    synced_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    chunks: list[Prepared] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    conversations: int = 0
+    parts: int = 0
+    bytes: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.conversations + len(self.gone)
+
+    def add(self, conversation: dict[str, Any]) -> None:
+        """Count a retrieved payload in; every `CHUNK` of them are prepared at once."""
+        parts, size = weigh(conversation)
+        self.conversations += 1
+        self.parts += parts
+        self.bytes += size
+        self.pending.append(conversation)
+        if len(self.pending) >= CHUNK:
+            self._prepare_pending()
+
+    def _prepare_pending(self) -> None:
+        if self.pending:
+            self.chunks.append(prepare(self.pending, self.synced_at))
+            self.pending = []
+
+    def prepared(self) -> Prepared:
+        """Every retrieved conversation of the batch, prepared."""
+        self._prepare_pending()
+        if not self.chunks:
+            return prepare([], self.synced_at)
+        return combine(self.chunks)
