@@ -48,6 +48,10 @@ class IdFeed:
         return not (self._full or self._closed)
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def full(self) -> bool:
         """Whether an offer was refused for lack of room (some ids were not taken)."""
         return self._full

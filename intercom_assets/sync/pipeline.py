@@ -15,6 +15,7 @@ conversations the search did not return and those with parts missing.
 """
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from intercom_assets.client import IntercomClient
@@ -89,6 +90,11 @@ def sync_window(
                     feed.close(error)
                     raise
                 writer.submit(feed.close)  # after the last upsert has offered its ids
+                # A writer that failed skips that job too: then close the feed with its error.
+                while not feed.closed:
+                    if writer.error is not None:
+                        feed.close(writer.error)
+                    time.sleep(0.05)
                 return progress
 
             searching = searcher.submit(search)

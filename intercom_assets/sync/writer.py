@@ -51,6 +51,11 @@ class BackgroundWriter(Generic[Batch]):
         except BaseException as error:
             self._error = self._error or error
 
+    @property
+    def error(self) -> BaseException | None:
+        """The write error that stopped the writer, if any (it skips every later batch)."""
+        return self._error
+
     def _raise_if_failed(self) -> None:
         if self._error is not None:
             raise self._error

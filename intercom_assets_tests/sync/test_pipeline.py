@@ -5,6 +5,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from intercom_assets.client import IntercomClient
 from intercom_assets.emulator import EmulatorConfig, FaultConfig, running_emulator
 from intercom_assets.storage import prepare_database, transaction
@@ -92,3 +94,22 @@ def test_a_conversation_left_stale_by_an_earlier_run_is_fetched_with_the_search(
             1,
         )
         assert differences(emulator, Path(database)) == []
+
+
+def test_a_write_that_fails_on_the_last_batch_fails_the_sync_instead_of_hanging(tmp_path):
+    # One page, one batch: the writer fails on it (no schema), after the search is done.
+    config = EmulatorConfig(days=1, conversations_per_day=8, now=FIXED_NOW)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            sync_window(client, str(tmp_path / "unprepared.duckdb"), _window(1), LOG)
+        except BaseException as error:
+            outcome.append(error)
+
+    with running_emulator(config) as emulator, make_client(emulator) as client:
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(30)
+        assert not worker.is_alive(), "the GETs kept waiting for ids after the writer failed"
+    assert len(outcome) == 1 and isinstance(outcome[0], duckdb.Error)
