@@ -33,7 +33,8 @@ from benchmarks.common import SEARCH_PER_PAGE, Machine, SystemLoad, own_usage, p
 from intercom_assets.client import codec
 from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.storage import prepare_database, reader
-from intercom_assets.sync.engine import SyncWindow, sync_conversations, sync_messages
+from intercom_assets.sync.engine import SyncWindow, sync_conversations
+from intercom_assets.sync.messages import sync_messages
 
 FIRST_ID = 900_000_000  # replayed ids: FIRST_ID + i, never an emulator id
 

@@ -31,11 +31,8 @@ from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
 from intercom_assets.storage import reader
 from intercom_assets.sync.days import DayLedger
-from intercom_assets.sync.engine import (
-    MESSAGES_BATCH_CONVERSATIONS,
-    SyncWindow,
-    sync_conversation_ids,
-)
+from intercom_assets.sync.engine import SyncWindow
+from intercom_assets.sync.messages import MESSAGES_BATCH_CONVERSATIONS, sync_conversation_ids
 from intercom_assets.sync.pipeline import sync_window
 
 FRESHNESS = dg.FreshnessPolicy.time_window(

@@ -22,7 +22,7 @@ from intercom_assets.client.connection_check import (
 from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import ConfigError, MirrorSpec
 from intercom_assets.mirror.step_resources import intercom_client, prepared_database
-from intercom_assets.sync.engine import sync_conversation_ids
+from intercom_assets.sync.messages import sync_conversation_ids
 
 PERMISSIONS = (CHECK_TOKEN, CHECK_SEARCH, CHECK_PARTS)
 

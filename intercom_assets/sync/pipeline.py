@@ -23,19 +23,21 @@ from intercom_assets.client.feed import IdFeed
 from intercom_assets.storage import SeenIds, WriteSession, stale_conversation_ids, transaction
 from intercom_assets.sync.days import DayLedger
 from intercom_assets.sync.engine import (
-    MESSAGES_BATCH_BYTES,
-    MESSAGES_BATCH_CONVERSATIONS,
     ConversationsResult,
-    FetchLimits,
-    MessagesResult,
     SyncWindow,
-    fetch_and_submit,
     finish_search,
-    log_fetched,
-    mark_unusable,
     run_job,
     search_and_upsert,
     spill_directory,
+)
+from intercom_assets.sync.messages import (
+    MESSAGES_BATCH_BYTES,
+    MESSAGES_BATCH_CONVERSATIONS,
+    FetchLimits,
+    MessagesResult,
+    fetch_and_submit,
+    log_fetched,
+    mark_unusable,
     sync_stale,
 )
 from intercom_assets.sync.progress import Progress
