@@ -66,21 +66,8 @@ def stored_versions(
     that `updated_at` (and, when given, that digest). Neither needs writing, and an older
     payload must not be written at all.
     """
-    same_digest = (
-        " AND c.payload_digest IS NOT DISTINCT FROM v.payload_digest"
-        if "payload_digest" in versions.columns
-        else ""
-    )
-    conn.register("incoming_versions", versions)
-    try:
-        rows = conn.execute(
-            "SELECT v.id, c.updated_at > v.updated_at FROM incoming_versions v"
-            " JOIN intercom.conversations c ON c.id = v.id"
-            f" WHERE c.updated_at > v.updated_at OR (c.updated_at = v.updated_at{same_digest})"
-        ).fetchall()
-    finally:
-        conn.unregister("incoming_versions")
-    return {cid for cid, older in rows if not older}, {cid for cid, older in rows if older}
+    current, older, _ = version_states(conn, versions)
+    return current, older
 
 
 def version_states(
