@@ -30,6 +30,9 @@ CATALOG = "mirror"
 # 10^6-message backfill's process small (benchmarks/overhead.py: peak RSS 527 MiB at 128 MB,
 # 441 MiB at 96 MB, same speed). Data over the cap spills to `<database>.tmp`.
 DEFAULT_CONFIG = {"memory_limit": "96MB"}
+# A sync's write session needs less: its statements join one batch (at most the engine's
+# 4 MiB of bodies) against the tables on key columns, and a smaller pool is a smaller process.
+WRITE_MEMORY_LIMIT = "32MB"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -163,7 +166,7 @@ class WriteSession:
             time.sleep(self._pause)
         if self._conn is None:
             # Checkpoint when the connection closes, not on every commit it makes.
-            config = {"checkpoint_threshold": "1GB"}
+            config = {"checkpoint_threshold": "1GB", "memory_limit": WRITE_MEMORY_LIMIT}
             self._conn = connect(self._database, self._log, config=config)
             self._opened = time.monotonic()
         return self._conn

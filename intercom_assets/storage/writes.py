@@ -155,10 +155,10 @@ def upsert_messages(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Non
     part's `updated_at`); an older copy of a part never overwrites the stored one."""
     columns = ", ".join(_MESSAGE_COLUMNS)
     at_least_as_new = f"coalesce(i.updated_at, {_EPOCH}) >= coalesce(m.updated_at, {_EPOCH})"
+    key = ("conversation_id", "id")
     conn.register("incoming_messages", frame)
     try:
         if is_keyed(conn, "messages"):
-            key = ("conversation_id", "id")
             conn.execute(
                 f"INSERT INTO intercom.messages AS m ({columns})"
                 f" SELECT {columns} FROM incoming_messages"
@@ -175,17 +175,28 @@ def upsert_messages(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Non
                 f" WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
                 f" AND {at_least_as_new}"
             )
-            conn.execute(
-                f"INSERT INTO intercom.messages ({columns}) SELECT {columns}"
-                " FROM incoming_messages i ANTI JOIN intercom.messages m"
-                " ON m.conversation_id = i.conversation_id AND m.id = i.id"
-            )
-        else:
-            conn.execute(
-                f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
-            )
+            kept = _stored_keys(conn, "incoming_messages")
+            if kept.height:
+                conn.register("incoming_messages", frame.join(kept, on=list(key), how="anti"))
+        conn.execute(
+            f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
+        )
     finally:
         conn.unregister("incoming_messages")
+
+
+def _stored_keys(conn: duckdb.DuckDBPyConnection, view: str) -> pl.DataFrame:
+    """Keys of `view`'s messages still stored: after the DELETE, those stored newer.
+
+    Joined on the key columns only: an anti join of the batch against the table would hash
+    the batch with all its columns (bodies), and fail under the connection's memory cap when
+    bodies are large.
+    """
+    return conn.execute(
+        f"SELECT m.conversation_id, m.id FROM intercom.messages m"
+        f" SEMI JOIN (SELECT conversation_id, id FROM {view}) i"
+        " ON m.conversation_id = i.conversation_id AND m.id = i.id"
+    ).pl()
 
 
 def write_messages(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from intercom_assets.storage import (
+    WriteSession,
     prepare_database,
     reader,
     remove_conversations,
@@ -15,6 +16,7 @@ from intercom_assets.storage import (
     upsert_conversations,
     write_messages,
 )
+from intercom_assets.sync.messages import MESSAGES_BATCH_BYTES, MESSAGES_BATCH_CONVERSATIONS
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
 from intercom_assets_tests.support import conversation
 
@@ -138,3 +140,36 @@ def test_a_batch_mixing_new_changed_and_unchanged_rows_stores_each_id_once(db):
         ("4", 1, 1_734_537_600),
         ("5", 1, 1_734_537_600),
     ]
+
+
+def _large_bodies(updated_at: int, letter: str) -> list[dict]:
+    """A batch at the engine's caps (conversations and body bytes): 10x the emulator's bodies."""
+    parts = 20
+    size = MESSAGES_BATCH_BYTES // (MESSAGES_BATCH_CONVERSATIONS * parts)
+    payloads = []
+    for n in range(MESSAGES_BATCH_CONVERSATIONS):
+        payload = conversation(str(n), parts=parts, updated_at=updated_at)
+        for part in payload["conversation_parts"]["conversation_parts"]:
+            part["body"] = letter * size
+        payloads.append(payload)
+    return payloads
+
+
+def test_a_resync_of_a_batch_of_large_bodies_fits_the_write_sessions_memory_cap(db):
+    """Every part of a newer version replaces the stored one, except one copy older than the
+    stored part, inside the session's DuckDB cap: the upsert joins on key columns, never on
+    the batch's bodies (an anti join on the batch failed to allocate under that cap)."""
+    newer = _large_bodies(1_734_540_000, "n")
+    older_copy = newer[7]["conversation_parts"]["conversation_parts"][3]
+    older_copy["updated_at"] -= 5
+    older_copy["body"] = "stale"
+    with WriteSession(db, LOG) as session:
+        for payloads in (_large_bodies(1_734_537_600, "o"), newer):
+            with session.transaction() as conn:
+                _write_messages_in(conn, *payloads)
+    assert _query(
+        db,
+        "SELECT left(body, 1), count(*), count(DISTINCT (conversation_id, id))"
+        " FROM intercom.messages WHERE id NOT LIKE 'src-%' GROUP BY ALL ORDER BY ALL",
+    ) == [("n", 4_999, 4_999), ("o", 1, 1)]
+    assert _query(db, "SELECT id FROM intercom.messages WHERE body LIKE 'o%'") == [("7-p3",)]
