@@ -30,9 +30,11 @@ CATALOG = "mirror"
 # 10^6-message backfill's process small (benchmarks/overhead.py: peak RSS 527 MiB at 128 MB,
 # 441 MiB at 96 MB, same speed). Data over the cap spills to `<database>.tmp`.
 DEFAULT_CONFIG = {"memory_limit": "96MB"}
-# A sync's write session needs less: its statements join one batch (at most the engine's
-# 4 MiB of bodies) against the tables on key columns, and a smaller pool is a smaller process.
-WRITE_MEMORY_LIMIT = "32MB"
+# A sync's write session needs less: its statements join a batch (at most the engine's
+# 4 MiB of bodies) against the tables on key columns only. Not 32 MB: casting a batch of
+# 10x-body `raw` parts to JSON allocates ~2x a vector's strings at once and failed there.
+# (benchmarks/overhead.py at 10^5: peak RSS 451 MiB at 96 MB, 404 at 48, same speed.)
+WRITE_MEMORY_LIMIT = "48MB"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.storage import (
     WriteSession,
     prepare_database,
@@ -16,6 +17,7 @@ from intercom_assets.storage import (
     upsert_conversations,
     write_messages,
 )
+from intercom_assets.sync.batches import weigh
 from intercom_assets.sync.messages import MESSAGES_BATCH_BYTES, MESSAGES_BATCH_CONVERSATIONS
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
 from intercom_assets_tests.support import conversation
@@ -142,34 +144,38 @@ def test_a_batch_mixing_new_changed_and_unchanged_rows_stores_each_id_once(db):
     ]
 
 
-def _large_bodies(updated_at: int, letter: str) -> list[dict]:
-    """A batch at the engine's caps (conversations and body bytes): 10x the emulator's bodies."""
-    parts = 20
-    size = MESSAGES_BATCH_BYTES // (MESSAGES_BATCH_CONVERSATIONS * parts)
-    payloads = []
-    for n in range(MESSAGES_BATCH_CONVERSATIONS):
-        payload = conversation(str(n), parts=parts, updated_at=updated_at)
+def _large_bodies(emulator: Emulator, shift: int) -> list[dict]:
+    """A messages batch as the engine closes one (at its conversation or body-byte cap) of
+    the emulator's payloads with 10x larger bodies, every version `shift` seconds newer."""
+    payloads, size = [], 0
+    for cid in emulator.conversation_ids()[:MESSAGES_BATCH_CONVERSATIONS]:
+        payload = emulator.snapshot(cid)
+        payload["updated_at"] += shift
         for part in payload["conversation_parts"]["conversation_parts"]:
-            part["body"] = letter * size
+            part["updated_at"] += shift
+            if isinstance(part.get("body"), str):
+                part["body"] *= 10
         payloads.append(payload)
+        size += weigh(payload)[1]
+        if size >= MESSAGES_BATCH_BYTES:
+            break
     return payloads
 
 
 def test_a_resync_of_a_batch_of_large_bodies_fits_the_write_sessions_memory_cap(db):
-    """Every part of a newer version replaces the stored one, except one copy older than the
-    stored part, inside the session's DuckDB cap: the upsert joins on key columns, never on
-    the batch's bodies (an anti join on the batch failed to allocate under that cap)."""
-    newer = _large_bodies(1_734_540_000, "n")
-    older_copy = newer[7]["conversation_parts"]["conversation_parts"][3]
-    older_copy["updated_at"] -= 5
-    older_copy["body"] = "stale"
+    """A newer version of a batch of large bodies replaces every part, inside the write
+    session's DuckDB cap: the upsert joins on key columns (an anti join of the batch against
+    the table hashed its bodies and failed to allocate under that cap)."""
+    emulator = Emulator(EmulatorConfig(seed=7, days=2, conversations_per_day=250))
+    try:
+        first, newer = _large_bodies(emulator, 0), _large_bodies(emulator, 60)
+    finally:
+        emulator.stop()
     with WriteSession(db, LOG) as session:
-        for payloads in (_large_bodies(1_734_537_600, "o"), newer):
+        for payloads in (first, newer):
             with session.transaction() as conn:
                 _write_messages_in(conn, *payloads)
-    assert _query(
-        db,
-        "SELECT left(body, 1), count(*), count(DISTINCT (conversation_id, id))"
-        " FROM intercom.messages WHERE id NOT LIKE 'src-%' GROUP BY ALL ORDER BY ALL",
-    ) == [("n", 4_999, 4_999), ("o", 1, 1)]
-    assert _query(db, "SELECT id FROM intercom.messages WHERE body LIKE 'o%'") == [("7-p3",)]
+    key = ["conversation_id", "id", "updated_at", "body"]
+    expected = messages_frame(newer, T0).frame.select(key).sort(key[:2]).rows()
+    assert len(expected) > 500
+    assert _query(db, f"SELECT {', '.join(key)} FROM intercom.messages ORDER BY 1, 2") == expected
