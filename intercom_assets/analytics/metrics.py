@@ -16,9 +16,10 @@ import duckdb
 from intercom_assets.analytics import sql
 from intercom_assets.analytics.schema import metric_names
 
-# Conversations per metrics INSERT: one statement over 5,000 overflowed the 96 MB cap inside
-# a long transaction; 2,000 leave room beside its buffers (200,000 rows tested at 2,500).
-CHUNK = 2_000
+# Conversations per metrics INSERT: one statement over 5,000 overflowed a 96 MB cap inside a
+# long transaction, 2,000 overflow the 48 MB one (20,000 conversations: the test of
+# `test_metrics_memory`); 500 leave room beside its buffers.
+CHUNK = 500
 KPI_COLUMNS = [name for name in metric_names("daily_support_metrics") if name != "day"]
 
 
@@ -87,7 +88,7 @@ def _insert_in_chunks(conn: duckdb.DuckDBPyConnection) -> int:
     """Insert the metrics of `metrics_scope`, `CHUNK` conversations per statement.
 
     One statement over the whole scope needs memory in proportion to it (20,000
-    conversations overflowed the 96 MB cap); chunks of consecutive ids keep each statement's
+    conversations overflowed the DuckDB cap); chunks of consecutive ids keep each statement's
     hash tables small whatever the scope, and let DuckDB skip row groups of other ids.
     """
     conn.execute(

@@ -23,7 +23,11 @@ from collections.abc import Callable
 from intercom_assets.client.ratelimit import RateHeaders
 
 DEFAULT_MAX_CONCURRENCY = 256  # 1.5 x what the 166/s budget needs at 1 s latency
-DEFAULT_MAX_PAYLOAD_BYTES = 32 * 1024**2
+# Decoded, a held body takes ~3x its bytes (tracemalloc in benchmarks/bound.py: 87 MiB of
+# JSON trees for 30 MiB held), and the search of a backfill outruns its writer: at 32 MiB the
+# job's peak RSS was that burst. 16 MiB keeps ~38 search pages (428 KiB each) or ~450
+# 10x-body GETs (35 KiB) in flight.
+DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024**2
 # Before any latency is known: what a fixed pool used to run.
 INITIAL_LIMIT = 16
 # In flight = rate x latency x HEADROOM: latency jitter and pacing waits hold slots too.

@@ -26,15 +26,14 @@ CONFLICT_ATTEMPTS = 8
 # The file is attached under this alias: a file named `intercom.duckdb` would otherwise make
 # `intercom.conversations` ambiguous between its catalog and the `intercom` schema.
 CATALOG = "mirror"
-# DuckDB's default is 80% of RAM for its caches; a sync needs little, and the cap keeps a
-# 10^6-message backfill's process small (benchmarks/overhead.py: peak RSS 527 MiB at 128 MB,
-# 441 MiB at 96 MB, same speed). Data over the cap spills to `<database>.tmp`.
-DEFAULT_CONFIG = {"memory_limit": "96MB"}
-# A sync's write session needs less: its statements join a batch (at most the engine's
-# 4 MiB of bodies) against the tables on key columns only. Not 32 MB: casting a batch of
-# 10x-body `raw` parts to JSON allocates ~2x a vector's strings at once and failed there.
-# (benchmarks/overhead.py at 10^5: peak RSS 451 MiB at 96 MB, 404 at 48, same speed.)
-WRITE_MEMORY_LIMIT = "48MB"
+# DuckDB's default is 80% of RAM for its caches; a sync needs little, and each connection is
+# its own database instance whose pool the process keeps while it is open. Measured in the job
+# (benchmarks/bound.py, 20,000 conversations), at 96 MB the metrics refresh added 131 MiB of
+# RSS and the data checks 88; at 48 MB about half. The write path fits because `upsert_messages`
+# joins on key columns only; not 32 MB: casting a batch of 10x-body `raw` parts to JSON
+# allocates ~2x a vector's strings at once and failed there. Data over the cap spills to
+# `<database>.tmp`.
+DEFAULT_CONFIG = {"memory_limit": "48MB"}
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -168,7 +167,7 @@ class WriteSession:
             time.sleep(self._pause)
         if self._conn is None:
             # Checkpoint when the connection closes, not on every commit it makes.
-            config = {"checkpoint_threshold": "1GB", "memory_limit": WRITE_MEMORY_LIMIT}
+            config = {"checkpoint_threshold": "1GB"}
             self._conn = connect(self._database, self._log, config=config)
             self._opened = time.monotonic()
         return self._conn

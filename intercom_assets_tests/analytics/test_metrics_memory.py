@@ -1,4 +1,4 @@
-"""The metrics refresh of a whole backfill fits the 96 MB DuckDB cap every mirror runs with."""
+"""The metrics refresh of a whole backfill fits the DuckDB cap every mirror runs with."""
 
 import logging
 from datetime import UTC, datetime
