@@ -29,7 +29,7 @@ from intercom_assets.storage import (
     transaction,
     write_messages,
 )
-from intercom_assets.sync.batches import Batch
+from intercom_assets.sync.batches import Batch, Prepared
 from intercom_assets.sync.days import DayLedger
 from intercom_assets.sync.engine import created_days_of, run_job, utc_now, without_ids
 from intercom_assets.sync.progress import Progress
@@ -192,10 +192,25 @@ def fetch_and_submit(
             or batch.parts >= limits.parts
             or batch.bytes >= limits.bytes
         ):
-            submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
+            _submit_batch(session, batch, result, log, submit, count_rows)
             batch = Batch()
     if batch.size:
-        submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
+        _submit_batch(session, batch, result, log, submit, count_rows)
+
+
+def _submit_batch(
+    session: WriteSession,
+    batch: Batch,
+    result: MessagesResult,
+    log: logging.Logger,
+    submit: Callable[[Callable[[], None]], None],
+    count_rows: bool,
+) -> None:
+    """Prepare the batch here, on the fetching thread: the writer thread (the sync's
+    bottleneck at speed) then only decides, writes and commits."""
+    prepared = batch.prepared()
+    job = partial(_write_batch, session, prepared, batch.gone, result, log, count_rows=count_rows)
+    submit(job)
 
 
 def log_fetched(log: logging.Logger, progress: Progress, result: MessagesResult) -> None:
@@ -216,7 +231,8 @@ def _python_ids(ids: pl.Series, chunk: int = 10_000) -> Iterator[str]:
 
 def _write_batch(
     session: WriteSession,
-    batch: Batch,
+    prepared: Prepared,
+    gone: list[str],
     result: MessagesResult,
     log: logging.Logger,
     *,
@@ -232,7 +248,7 @@ def _write_batch(
     (no conversations step ran: a sensor run) rows are counted as new or changed per day, and
     conversations already stored at this version with their messages are skipped.
     """
-    gone, synced_at, prepared = batch.gone, utc_now(), batch.prepared()
+    synced_at = utc_now()
 
     def attempt() -> tuple[Any, Any, Any, set[str], set[str], dict[str, int]]:
         found, versions, stored = prepared.found, prepared.versions, set()
