@@ -29,13 +29,24 @@ def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
 
+# hashlib lets go of the GIL for inputs of 2 KiB or more. Hashing a payload takes ~2 us; getting
+# the GIL back while other threads decode pages takes up to the 5 ms switch interval, which
+# made digests most of the search consumer's time in a no-op re-run (`benchmarks/noop.py`).
+# Fed in smaller pieces, the digest (the same bytes, the same value) keeps the GIL.
+_UNLOCKED_HASH_BYTES = 2_000
+
+
 def digest(value: Any) -> str:
     """A short hash of `value`'s canonical JSON (sorted keys): equal content, equal digest."""
     try:
         canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         canonical = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
-    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
+    hasher = hashlib.blake2b(digest_size=16)
+    view = memoryview(canonical)
+    for start in range(0, len(view), _UNLOCKED_HASH_BYTES):
+        hasher.update(view[start : start + _UNLOCKED_HASH_BYTES])
+    return hasher.hexdigest()
 
 
 def _storable(value: Any) -> Any:

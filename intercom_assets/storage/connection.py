@@ -34,6 +34,13 @@ CATALOG = "mirror"
 # allocates ~2x a vector's strings at once and failed there. Data over the cap spills to
 # `<database>.tmp`.
 DEFAULT_CONFIG = {"memory_limit": "48MB"}
+# Rows per row group of what this package writes (DuckDB's default is 122,880). A checkpoint
+# stores the trailing, partly filled row group and later appends start a new one; DuckDB then
+# merges such neighbours at the next checkpoint whenever they fit in fewer row groups, which
+# rewrites them. With 122,880 rows that rewrote every stored message several times
+# (`benchmarks/overhead.py` at 10^5: 7.0 GB written for a 2.1 GB file, 4.5 GB at 32,768,
+# no merge at all); smaller groups merge what is left over in one small rewrite.
+ROW_GROUP_ROWS = 32_768
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -51,9 +58,18 @@ def attach(
     max_wait_seconds: float = 600.0,
     alias: str = CATALOG,
 ) -> None:
-    """ATTACH the mirror as `alias`, retrying while another process holds its lock."""
+    """ATTACH the mirror as `alias`, retrying while another process holds its lock.
+
+    A writable local file gets `ROW_GROUP_ROWS`: the setting belongs to the attach (not the
+    file), and a connection with the default would merge this package's row groups.
+    """
     quoted = database.replace("'", "''")
-    mode = " (READ_ONLY)" if read_only else ""
+    if read_only:
+        mode = " (READ_ONLY)"
+    elif database.startswith("md:"):
+        mode = ""
+    else:
+        mode = f" (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
     delay, waited = 0.05, 0.0
     while True:
         try:

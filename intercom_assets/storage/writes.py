@@ -150,10 +150,25 @@ def _any_marked(conn: duckdb.DuckDBPyConnection, view: str) -> bool:
     ).fetchone()[0]
 
 
-def upsert_messages(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+def upsert_messages(
+    conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, marked: bool | None = None
+) -> None:
     """Insert new parts and replace stored ones by versions at least as new (redactions move a
-    part's `updated_at`); an older copy of a part never overwrites the stored one."""
+    part's `updated_at`); an older copy of a part never overwrites the stored one.
+
+    `marked`: whether any of the frame's conversations has its marker set, when the caller
+    already asked (None: asked here). Stored messages belong only to conversations whose
+    marker is set (both commit together), so a first sync skips the whole messages table.
+    """
     columns = ", ".join(_MESSAGE_COLUMNS)
+    if marked is False and not is_keyed(conn, "messages"):
+        # Read by name (a replacement scan) in one call: every call into DuckDB lets the
+        # fetching thread take the GIL, and the writer waits up to 5 ms to get it back.
+        incoming_messages = frame  # noqa: F841
+        conn.execute(
+            f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
+        )
+        return
     at_least_as_new = f"coalesce(i.updated_at, {_EPOCH}) >= coalesce(m.updated_at, {_EPOCH})"
     key = ("conversation_id", "id")
     conn.register("incoming_messages", frame)
@@ -167,9 +182,7 @@ def upsert_messages(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Non
                 f" WHERE {at_least_as_new.replace('i.', 'excluded.')}"
             )
             return
-        # Stored messages belong only to conversations whose marker is set (both commit
-        # together), so a first sync skips the scan of the whole messages table.
-        if _any_marked(conn, "incoming_messages"):
+        if marked or (marked is None and _any_marked(conn, "incoming_messages")):
             conn.execute(
                 "DELETE FROM intercom.messages m USING incoming_messages i"
                 f" WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
@@ -217,28 +230,25 @@ def write_messages(
     """
     if conversations.height:
         upsert_conversations(conn, conversations, digest=False)
-    conn.register("retrieved_markers", markers)
-    try:
-        current = [
-            row[0]
-            for row in conn.execute(
-                "SELECT r.id FROM retrieved_markers r JOIN intercom.conversations c"
-                " ON c.id = r.id AND c.updated_at = r.updated_at"
-            ).fetchall()
-        ]
-        accepted = messages.filter(pl.col("conversation_id").is_in(current))
-        if accepted.height:
-            upsert_messages(conn, accepted)
-        conn.execute(
-            """
-            UPDATE intercom.conversations c
-            SET messages_synced_updated_at = r.updated_at, messages_synced_at = ?
-            FROM retrieved_markers r WHERE c.id = r.id AND c.updated_at = r.updated_at
-            """,
-            [synced_at],
-        )
-    finally:
-        conn.unregister("retrieved_markers")
+    # Read by name (replacement scans): one call into DuckDB per statement, see upsert_messages.
+    retrieved_markers = markers  # noqa: F841
+    rows = conn.execute(
+        "SELECT r.id, c.messages_synced_at IS NOT NULL FROM retrieved_markers r"
+        " JOIN intercom.conversations c ON c.id = r.id AND c.updated_at = r.updated_at"
+    ).fetchall()
+    accepted = messages
+    if len(rows) < markers.height:
+        accepted = messages.filter(pl.col("conversation_id").is_in([cid for cid, _ in rows]))
+    if accepted.height:
+        upsert_messages(conn, accepted, marked=any(marked for _, marked in rows))
+    conn.execute(
+        """
+        UPDATE intercom.conversations c
+        SET messages_synced_updated_at = r.updated_at, messages_synced_at = ?
+        FROM retrieved_markers r WHERE c.id = r.id AND c.updated_at = r.updated_at
+        """,
+        [synced_at],
+    )
 
 
 def remove_conversations(

@@ -11,6 +11,7 @@ they run while DuckDB (which releases the GIL) writes the previous batch.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -44,9 +45,21 @@ class Prepared:
 
     def accepted(self, usable: set[str], synced_at: datetime) -> tuple[pl.DataFrame, list]:
         """Messages and message rejections of the `usable` conversations, stamped `synced_at`."""
-        frame = self.messages.filter(pl.col("conversation_id").is_in(list(usable)))
+        frame = self.messages
+        if not usable.issuperset(self.ids):
+            frame = frame.filter(pl.col("conversation_id").is_in(list(usable)))
         frame = frame.with_columns(pl.lit(synced_at).cast(UTC_TS).alias("synced_at"))
         return frame, [r for r in self.rejected if r.id in usable]
+
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        """Ids of the retrieved conversations (each once)."""
+        return frozenset(self.versions["id"].to_list())
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """Messages per conversation id (ids without messages are left out)."""
+        return dict(self.messages.group_by("conversation_id").len().iter_rows())
 
 
 def _without_part_list(conversation: Any) -> Any:
@@ -133,8 +146,8 @@ class Batch:
             self.pending = []
 
     def prepared(self) -> Prepared:
-        """Every retrieved conversation of the batch, prepared."""
+        """Every retrieved conversation of the batch, prepared (its ids and counts too)."""
         self._prepare_pending()
-        if not self.chunks:
-            return prepare([], self.synced_at)
-        return combine(self.chunks)
+        prepared = combine(self.chunks) if self.chunks else prepare([], self.synced_at)
+        _ = (prepared.ids, prepared.counts)  # computed here, not on the writer thread
+        return prepared

@@ -8,8 +8,8 @@ loses at most the batch in flight and the next run fetches what is still stale.
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import partial
+from datetime import UTC, datetime
+from functools import cache, partial
 from typing import Any
 
 import polars as pl
@@ -29,7 +29,7 @@ from intercom_assets.storage import (
     transaction,
     write_messages,
 )
-from intercom_assets.sync.batches import Batch
+from intercom_assets.sync.batches import Batch, Prepared
 from intercom_assets.sync.days import DayLedger
 from intercom_assets.sync.engine import created_days_of, run_job, utc_now, without_ids
 from intercom_assets.sync.progress import Progress
@@ -192,10 +192,25 @@ def fetch_and_submit(
             or batch.parts >= limits.parts
             or batch.bytes >= limits.bytes
         ):
-            submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
+            _submit_batch(session, batch, result, log, submit, count_rows)
             batch = Batch()
     if batch.size:
-        submit(partial(_write_batch, session, batch, result, log, count_rows=count_rows))
+        _submit_batch(session, batch, result, log, submit, count_rows)
+
+
+def _submit_batch(
+    session: WriteSession,
+    batch: Batch,
+    result: MessagesResult,
+    log: logging.Logger,
+    submit: Callable[[Callable[[], None]], None],
+    count_rows: bool,
+) -> None:
+    """Prepare the batch here, on the fetching thread: the writer thread (the sync's
+    bottleneck at speed) then only decides, writes and commits."""
+    prepared = batch.prepared()
+    job = partial(_write_batch, session, prepared, batch.gone, result, log, count_rows=count_rows)
+    submit(job)
 
 
 def log_fetched(log: logging.Logger, progress: Progress, result: MessagesResult) -> None:
@@ -216,7 +231,8 @@ def _python_ids(ids: pl.Series, chunk: int = 10_000) -> Iterator[str]:
 
 def _write_batch(
     session: WriteSession,
-    batch: Batch,
+    prepared: Prepared,
+    gone: list[str],
     result: MessagesResult,
     log: logging.Logger,
     *,
@@ -232,9 +248,9 @@ def _write_batch(
     (no conversations step ran: a sensor run) rows are counted as new or changed per day, and
     conversations already stored at this version with their messages are skipped.
     """
-    gone, synced_at, prepared = batch.gone, utc_now(), batch.prepared()
+    synced_at = utc_now()
 
-    def attempt() -> tuple[Any, Any, Any, set[str], set[str], dict[str, int]]:
+    def attempt() -> tuple[Any, Any, Any, set[str], set[str], dict[str, int], set[str]]:
         found, versions, stored = prepared.found, prepared.versions, set()
         with session.transaction() as conn:
             if count_rows:
@@ -243,22 +259,27 @@ def _write_batch(
                 versions = versions.filter(~pl.col("id").is_in(list(done)))
                 stored = stored_ids_among(conn, versions["id"].to_list())
             current, older = stored_versions(conn, versions)
-            conversations = conversations_frame(without_ids(found, current | older), synced_at)
+            pending = without_ids(found, current | older)
+            # A first sync's batches are all stored by the search already: no polars work
+            # (each call lets the fetching thread take the GIL from the writer).
+            conversations = conversations_frame(pending, synced_at) if pending else _no_rows()
             usable = current | set(conversations.frame["id"].to_list())
             messages = Transformed(*prepared.accepted(usable, synced_at))
-            markers = pl.concat(
-                [
-                    versions.filter(pl.col("id").is_in(list(current))),
-                    conversations.frame.select(versions.columns),
-                ]
-            )
+            markers = versions
+            if pending or len(current) < versions.height:
+                markers = pl.concat(
+                    [
+                        versions.filter(pl.col("id").is_in(list(current))),
+                        conversations.frame.select(versions.columns),
+                    ]
+                )
             deleted = days_of(conn, gone) if gone else {}
             if gone:
                 remove_conversations(conn, gone, synced_at, "404")
             write_messages(conn, conversations.frame, markers, messages.frame, synced_at)
-            return conversations, messages, markers, older, stored, deleted
+            return conversations, messages, markers, older, stored, deleted, usable
 
-    conversations, messages, markers, older, stored, deleted = retrying(attempt, log)
+    conversations, messages, markers, older, stored, deleted, usable = retrying(attempt, log)
     if older:
         log.info(
             "%d conversations came back older than stored (a lagging replica?); they stay "
@@ -274,7 +295,7 @@ def _write_batch(
         prepared.found,
         conversations.frame,
         markers,
-        messages.frame,
+        {cid: count for cid, count in prepared.counts.items() if cid in usable},
         stored,
         deleted,
         count_rows,
@@ -287,12 +308,18 @@ def _write_batch(
     result.messages_written += messages.frame.height
 
 
+@cache
+def _no_rows() -> Transformed:
+    """The conversation rows of a batch that has none to write."""
+    return conversations_frame([], datetime(1970, 1, 1, tzinfo=UTC))
+
+
 def _tally(
     ledger: DayLedger,
     found: list[dict[str, Any]],
     rows: pl.DataFrame,
     markers: pl.DataFrame,
-    messages: pl.DataFrame,
+    written: dict[str, int],
     stored: set[str],
     deleted: dict[str, int],
     count_rows: bool,
@@ -308,7 +335,6 @@ def _tally(
     for cid in markers["id"].to_list():
         if (day := created.get(cid)) is not None:
             ledger.add(day, messages_synced=1)
-    if messages.height:
-        for cid, count in messages.group_by("conversation_id").len().iter_rows():
-            if (day := created.get(cid)) is not None:
-                ledger.add(day, messages_written=count)
+    for cid, count in written.items():
+        if (day := created.get(cid)) is not None:
+            ledger.add(day, messages_written=count)

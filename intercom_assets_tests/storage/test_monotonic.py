@@ -109,6 +109,30 @@ def test_messages_read_from_an_older_version_leave_the_conversation_stale(db: st
     ]
 
 
+def test_a_batch_writes_and_marks_only_its_conversations_stored_at_the_version_read(
+    db: str,
+) -> None:
+    """One batch, markers only (rows stored by the search): 601 is stored newer than its GET,
+    so its messages are left out; 602's are written once, and again once on a re-read."""
+    with transaction(db, LOG) as conn:
+        stored = [conversation("601", updated_at=NEW), conversation("602", updated_at=OLD)]
+        upsert_conversations(conn, conversations_frame(stored, T0).frame)
+    read = [conversation("601", updated_at=OLD), conversation("602", updated_at=OLD)]
+    empty = conversations_frame([], T0).frame
+    markers = conversations_frame(read, T0).frame.select("id", "updated_at")
+    for _ in range(2):
+        with transaction(db, LOG) as conn:
+            write_messages(conn, empty, markers, messages_frame(read, T0).frame, T0)
+        assert rows(db, "SELECT conversation_id, count(*) FROM intercom.messages GROUP BY 1") == [
+            ("602", 3)
+        ]
+    assert rows(
+        db,
+        "SELECT id, epoch(messages_synced_updated_at)::BIGINT FROM intercom.conversations"
+        " ORDER BY id",
+    ) == [("601", None), ("602", OLD)]
+
+
 def test_an_older_part_never_overwrites_a_newer_one_within_one_version(db: str) -> None:
     write(db, redacted(conversation(updated_at=NEW), 0, NEW))
     same_version = conversation(updated_at=NEW)  # same updated_at, part 0 not redacted

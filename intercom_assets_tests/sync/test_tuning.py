@@ -4,14 +4,24 @@ import gc
 
 import pytest
 
-from intercom_assets.sync.tuning import limit_malloc_arenas, tuned_for_bulk_json
+from intercom_assets.sync.tuning import GC_THRESHOLDS, limit_malloc_arenas, tuned_for_bulk_json
 
 
 def test_the_collector_runs_less_often_inside_and_as_before_after():
     before = gc.get_threshold()
     with tuned_for_bulk_json(gc_threshold=12_345):
-        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.get_threshold() == (12_345, *GC_THRESHOLDS[1:])
     assert gc.get_threshold() == before
+
+
+def test_what_existed_before_the_sync_is_frozen_out_of_the_collector_until_it_ends():
+    existing = [[index] for index in range(1_000)]
+    with tuned_for_bulk_json():
+        assert gc.get_freeze_count() >= len(existing)
+        with tuned_for_bulk_json():  # a nested sync keeps the outer freeze
+            pass
+        assert gc.get_freeze_count() >= len(existing)
+    assert gc.get_freeze_count() == 0
 
 
 def test_thresholds_are_restored_when_the_sync_fails():
