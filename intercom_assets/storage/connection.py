@@ -34,6 +34,9 @@ CATALOG = "mirror"
 # allocates ~2x a vector's strings at once and failed there. Data over the cap spills to
 # `<database>.tmp`.
 DEFAULT_CONFIG = {"memory_limit": "48MB"}
+# The write session's: with 32,768-row row groups, the first INSERT of a 10x-body batch (4 MiB of
+# bodies) failed at 48 MB (`benchmarks.overhead --conversations 20000 --body-scale 10`).
+WRITE_MEMORY_LIMIT = "96MB"
 # Rows per row group of what this package writes (DuckDB's default is 122,880). A checkpoint
 # stores the trailing, partly filled row group and later appends start a new one; DuckDB then
 # merges such neighbours at the next checkpoint whenever they fit in fewer row groups, which
@@ -183,7 +186,7 @@ class WriteSession:
             time.sleep(self._pause)
         if self._conn is None:
             # Checkpoint when the connection closes, not on every commit it makes.
-            config = {"checkpoint_threshold": "1GB"}
+            config = {"checkpoint_threshold": "1GB", "memory_limit": WRITE_MEMORY_LIMIT}
             self._conn = connect(self._database, self._log, config=config)
             self._opened = time.monotonic()
         return self._conn
