@@ -77,36 +77,26 @@ def version_states(
     be kept (the newer of the stored and the incoming one; every id not stored), in one join.
 
     A search batch needs all three: what to skip, what never to write, and which of the
-    stored conversations its GETs must fetch (new rows need them all). Only the rows needing
-    something come back (none in a no-op re-run), and the frame is read by DuckDB's
-    replacement scan in the same call: each call into DuckDB hands the GIL to the threads
-    decoding pages, and getting it back cost more than the join itself there.
+    stored conversations its GETs must fetch (new rows need them all).
     """
     same_digest = (
         " AND c.payload_digest IS NOT DISTINCT FROM v.payload_digest"
         if "payload_digest" in versions.columns
         else ""
     )
-    incoming_versions = versions  # noqa: F841 (read by the query, by name)
-    rows = conn.execute(
-        "SELECT id, new, older, same, unsynced FROM (SELECT v.id, c.id IS NULL AS new,"
-        " coalesce(c.updated_at > v.updated_at, false) AS older,"
-        f" coalesce(c.updated_at = v.updated_at{same_digest}, false) AS same,"
-        " c.messages_synced_updated_at IS DISTINCT FROM greatest(c.updated_at, v.updated_at)"
-        " AS unsynced"
-        " FROM incoming_versions v LEFT JOIN intercom.conversations c ON c.id = v.id)"
-        " WHERE new OR older OR NOT same OR unsynced"
-    ).fetchall()
-    current = set(versions["id"].to_list())
-    older, unsynced = set(), set()
-    for cid, new, is_older, same, is_unsynced in rows:
-        if new or is_older or not same:
-            current.discard(cid)
-        if is_older:
-            older.add(cid)
-        if new or is_unsynced:
-            unsynced.add(cid)
-    return current, older, unsynced
+    conn.register("incoming_versions", versions)
+    try:
+        rows = conn.execute(
+            "SELECT v.id, c.updated_at > v.updated_at,"
+            f" c.updated_at = v.updated_at{same_digest},"
+            " c.messages_synced_updated_at IS DISTINCT FROM greatest(c.updated_at, v.updated_at)"
+            " FROM incoming_versions v JOIN intercom.conversations c ON c.id = v.id"
+        ).fetchall()
+    finally:
+        conn.unregister("incoming_versions")
+    current = {cid for cid, older, same, _ in rows if same and not older}
+    unsynced = {r[0] for r in rows if r[3]} | (set(versions["id"].to_list()) - {r[0] for r in rows})
+    return current, {cid for cid, older, *_ in rows if older}, unsynced
 
 
 def stored_conversation_ids(
