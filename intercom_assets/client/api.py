@@ -485,10 +485,11 @@ class _RecentIds:
     def unseen(self, page: list[Conversation]) -> list[Conversation]:
         """Items of `page` not on the remembered pages; id-less items pass through."""
         fresh, ids = [], set()
+        recent = set().union(*self._pages)
         for item in page:
             cid = item.get("id")
             if cid is not None:
-                if cid in ids or any(cid in seen for seen in self._pages):
+                if cid in ids or cid in recent:
                     continue
                 ids.add(cid)
             fresh.append(item)

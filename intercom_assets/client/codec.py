@@ -42,6 +42,8 @@ def digest(value: Any) -> str:
         canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         canonical = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+    if len(canonical) < _UNLOCKED_HASH_BYTES:
+        return hashlib.blake2b(canonical, digest_size=16).hexdigest()
     hasher = hashlib.blake2b(digest_size=16)
     view = memoryview(canonical)
     for start in range(0, len(view), _UNLOCKED_HASH_BYTES):

@@ -8,6 +8,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+# The UNIX seconds of 0001-01-01 and 9999-12-31T23:59:59 UTC: what `datetime` can hold.
+_FIRST_EPOCH, _LAST_EPOCH = -62_135_596_800, 253_402_300_799
+
+
+def usable_epoch(epoch: object) -> bool:
+    """Whether `day_of(epoch)` has a day; checked for every searched item, so ints go first."""
+    if epoch.__class__ is int:
+        return _FIRST_EPOCH <= epoch <= _LAST_EPOCH  # type: ignore[operator]
+    return day_of(epoch) is not None
+
 
 def day_of(epoch: object) -> str | None:
     """The UTC day of a UNIX-seconds value, or None if it is not a usable timestamp."""

@@ -30,7 +30,7 @@ from intercom_assets.storage import (
     upsert_conversations,
     version_states,
 )
-from intercom_assets.sync.days import DayLedger, day_of
+from intercom_assets.sync.days import DayLedger, day_of, usable_epoch
 from intercom_assets.sync.progress import Progress
 from intercom_assets.sync.transforms import (
     Rejected,
@@ -178,7 +178,7 @@ def search_and_upsert(
             on_window_error=window_failed,
         ):
             for item in page:
-                if day_of(item.get("created_at")) is None and item.get("id") is not None:
+                if not usable_epoch(item.get("created_at")) and item.get("id") is not None:
                     window_days[str(item["id"])] = day_of(start)
             yield page
 
@@ -202,7 +202,7 @@ def search_and_upsert(
             feed.offer(unsynced)
         for day, (new, changed) in changes.by_day.items():
             ledger.add(day, new=new, changed=changed)
-        created = created_days_of(batch)
+        created = created_days_of(batch) if rejected else {}
         for record in rejected:
             cid = str(record.id)
             ledger.reject(created.get(cid) or window_days.get(cid))

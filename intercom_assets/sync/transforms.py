@@ -125,6 +125,8 @@ def _without_parts(conversation: dict[str, Any]) -> dict[str, Any]:
 
 def payload_digest(conversation: dict[str, Any]) -> str:
     """The digest of what `raw` keeps (the object without parts), whatever its key order."""
+    if "conversation_parts" not in conversation:  # search results: no copy needed
+        return codec.digest(conversation)
     return codec.digest(_without_parts(conversation))
 
 

@@ -1,7 +1,11 @@
 """JSON decoding/encoding: fast path and the payloads only the slow path accepts."""
 
+import hashlib
+import json
+
 import pytest
 
+from intercom_assets.client import codec
 from intercom_assets.client.codec import dumps, loads
 
 
@@ -27,3 +31,11 @@ def test_integers_beyond_64_bits_encode_exactly():
 def test_undecodable_bodies_raise_value_error(body):
     with pytest.raises(ValueError):
         loads(body)
+
+
+@pytest.mark.parametrize("size", [10, 1_990, 2_000, 5_000])
+def test_a_digest_is_the_blake2b_of_the_sorted_compact_json_at_any_size(size):
+    value = {"b": "x" * size, "a": [1, {"d": None, "c": "é"}]}
+    canonical = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    expected = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    assert codec.digest(value) == expected
