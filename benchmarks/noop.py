@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print_table(f"No-op re-run: {scene.emulator.conversations:,} conversations unchanged", rows)
     print(f"\nMachine: {machine.line()}\nLoad (re-run only): {load_line}")
+    for name, outcome in (("initial sync", initial), ("re-run", rerun)):
+        for error in outcome.errors:
+            print(f"{name} failed: {error}")
     ok = initial.success and rerun.success and gets == 0
     return 0 if ok else 1
 
