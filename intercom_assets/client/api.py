@@ -44,6 +44,7 @@ from intercom_assets.client.queries import (
     window_query,
 )
 from intercom_assets.client.ratelimit import RateLimiter
+from intercom_assets.client.scan import scan_page, summarized
 from intercom_assets.client.stats import RequestStats
 
 Conversation = dict[str, Any]
@@ -215,8 +216,10 @@ class IntercomClient:
         extra_filters: list[dict[str, Any]] | None = None,
         on_total: Callable[[int], None] | None = None,
         on_window_error: Callable[[tuple[int, int], IntercomError], None] | None = None,
+        summaries: bool = False,
     ) -> Iterator[tuple[tuple[int, int], list[Conversation]]]:
-        """`search_windows`, each page with the (sub-)window it came from."""
+        """`search_windows`, each page with the (sub-)window it came from; with `summaries`,
+        its items are `scan.Summarized` (pass what must be written to `scan.full_payloads`)."""
         todo: deque[_Window] = deque(_Window(start, end) for start, end in _disjoint(windows))
         if not todo:
             return
@@ -238,7 +241,11 @@ class IntercomClient:
                         query, per_page=150, starting_after=cursor, sort=ascending(field)
                     )
                     payload, content = self._http.request_bytes(
-                        "POST", "/conversations/search", endpoint="search", body=body
+                        "POST",
+                        "/conversations/search",
+                        endpoint="search",
+                        body=body,
+                        decode=scan_page,
                     )
                     try:
                         page = _items(payload, "POST /conversations/search")
@@ -252,7 +259,8 @@ class IntercomClient:
                     parts = _split(window, field, page, total) if first else []
                     first = False
                     # Held until the consumer takes it as bytes, not as the decoded tree.
-                    held = _HeldPage((window.start, window.end), content, recent.kept(page))
+                    span = (window.start, window.end)
+                    held = _HeldPage(span, content, recent.kept(page), page)
                     del payload, page
                     if not _put(pages, held, stop):
                         self._http.release_payload(held.size)
@@ -298,7 +306,8 @@ class IntercomClient:
                     raise item
                 else:
                     held = cast(_HeldPage, item)
-                    span, fresh = held.span, held.decoded()
+                    span = held.span
+                    fresh = held.summarized() if summaries else held.decoded()
                     self._http.release_payload(held.size)
                     del item, held
                     if fresh:
@@ -472,6 +481,7 @@ class _HeldPage:
     span: tuple[int, int]
     content: bytes
     kept: list[int] | None
+    summaries: list[Conversation]  # `scan.summarize`d: a few fields of each item
 
     @property
     def size(self) -> int:
@@ -480,6 +490,11 @@ class _HeldPage:
     def decoded(self) -> list[Conversation]:
         """The fresh items, decoded again (the same bytes give the same items in order)."""
         items = _items(codec.loads(self.content), "POST /conversations/search")
+        return items if self.kept is None else [items[i] for i in self.kept]
+
+    def summarized(self) -> list[Conversation]:
+        """The fresh items as `scan.Summarized`: decoded in full only if they must be."""
+        items = summarized(self.summaries, self.content)
         return items if self.kept is None else [items[i] for i in self.kept]
 
 

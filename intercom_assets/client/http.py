@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,13 +128,15 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        decode: Callable[[bytes], Any] = codec.loads,
     ) -> tuple[dict[str, Any], bytes]:
         """`request_held` with the body itself: a caller that holds a payload a while can
         keep these bytes (counted in the budget, `len(content)`) instead of the decoded tree,
-        ~3x larger, and decode them again when it is consumed."""
+        ~3x larger, and decode them again when it is consumed. `decode` (raising ValueError
+        for what is not JSON) may return a lighter form of the payload than the whole tree."""
         label = f"{method} {path}"
         for attempt in range(self._max_retries + 1):
-            outcome = self._attempt(method, path, endpoint, params, body)
+            outcome = self._attempt(method, path, endpoint, params, body, decode)
             if isinstance(outcome, tuple):
                 return outcome
             if attempt == self._max_retries:
@@ -164,6 +167,7 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
+        decode: Callable[[bytes], Any],
     ) -> tuple[dict[str, Any], bytes] | _Retry:
         """One HTTP attempt under the payload budget, the concurrency controller and the rate
         limiter. Returns (payload, body held); non-retryable responses raise here."""
@@ -190,7 +194,9 @@ class Transport:
                 exhausted = response is not None and response.status_code == 429
                 self._limiter.release(ticket, rate, exhausted=exhausted)
                 self._controller.release(slot, latency, rate, exhausted=exhausted)
-            outcome = self._interpret(response.status_code, content, rate, f"{method} {path}")
+            outcome = self._interpret(
+                response.status_code, content, rate, f"{method} {path}", decode
+            )
             if isinstance(outcome, dict):
                 size = len(content)
                 self._record_size(endpoint, size)
@@ -212,7 +218,12 @@ class Transport:
         self._sizes[endpoint] = (bodies + 1, total + size)
 
     def _interpret(
-        self, status: int, content: bytes, rate: RateHeaders | None, label: str
+        self,
+        status: int,
+        content: bytes,
+        rate: RateHeaders | None,
+        label: str,
+        decode: Callable[[bytes], Any],
     ) -> dict[str, Any] | _Retry:
         if status == 429:
             self._stats.count("rate_limited")
@@ -232,7 +243,7 @@ class Transport:
         if status >= 400:
             raise client_error(status, content, request=label, api_version=self.api_version)
         try:
-            payload = codec.loads(content)
+            payload = decode(content)
         except ValueError:
             return _Retry(f"HTTP {status} with a body that is not valid JSON", status=status)
         if not isinstance(payload, dict):

@@ -18,6 +18,7 @@ import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
 from intercom_assets.client.feed import IdFeed
+from intercom_assets.client.scan import full_payloads
 from intercom_assets.storage import (
     ConversationChanges,
     SeenIds,
@@ -176,6 +177,7 @@ def search_and_upsert(
             extra_filters=window.update_filters(),
             on_total=progress.add_total,
             on_window_error=window_failed,
+            summaries=True,
         ):
             for item in page:
                 if not usable_epoch(item.get("created_at")) and item.get("id") is not None:
@@ -186,7 +188,7 @@ def search_and_upsert(
         def attempt() -> tuple[int, list[Rejected], ConversationChanges, set[str]]:
             with session.transaction() as conn:
                 current, older, unsynced = version_states(conn, versions)
-                pending = without_ids(batch, current | older)
+                pending = full_payloads(without_ids(batch, current | older))
                 if not pending:
                     return len(current | older), [], ConversationChanges(0, 0, 0), unsynced
                 transformed = conversations_frame(pending, utc_now())

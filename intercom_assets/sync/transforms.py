@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import codec
+from intercom_assets.client.scan import Summarized, payload_digest
 from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, UTC_TS
 from intercom_assets.sync.privacy import Privacy
 
@@ -123,11 +124,11 @@ def _without_parts(conversation: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in conversation.items() if k != "conversation_parts"}
 
 
-def payload_digest(conversation: dict[str, Any]) -> str:
-    """The digest of what `raw` keeps (the object without parts), whatever its key order."""
-    if "conversation_parts" not in conversation:  # search results: no copy needed
-        return codec.digest(conversation)
-    return codec.digest(_without_parts(conversation))
+def _digest(conversation: dict[str, Any]) -> str:
+    """A searched conversation's digest, computed already when it is a summary."""
+    if conversation.__class__ is Summarized:
+        return conversation.digest  # type: ignore[attr-defined]
+    return payload_digest(conversation)
 
 
 def conversation_versions(
@@ -139,7 +140,7 @@ def conversation_versions(
     the digest.
     """
     rows = [
-        (_text(c.get("id")), _epoch(c.get("updated_at")), payload_digest(c) if digests else None)
+        (_text(c.get("id")), _epoch(c.get("updated_at")), _digest(c) if digests else None)
         for c in conversations
         if isinstance(c, dict)
     ]
