@@ -6,19 +6,19 @@ from pathlib import Path
 
 import polars as pl
 
-from intercom_assets.analytics import metrics
 from intercom_assets.emulator import Emulator, EmulatorConfig
-from intercom_assets.storage import prepare_database, transaction, write_messages
+from intercom_assets.mirror.metrics import refresh_metrics
+from intercom_assets.storage import prepare_database, reader, transaction, write_messages
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
 
 LOG = logging.getLogger("metrics-memory")
-TEMPLATES, COPIES = 500, 40
+TEMPLATES, DOUBLINGS = 500, 8
 EVERYTHING = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 def _mirror(database: str) -> None:
-    """500 emulator conversations stored as a sync stores them, then copied 39 more times
-    under new ids (committed in batches, as syncs write): 20,000 with the emulator's mix."""
+    """500 emulator conversations stored as a sync stores them, then doubled 8 times under
+    new ids (each doubling committed on its own): 128,000 with the emulator's mix."""
     emulator = Emulator(EmulatorConfig(seed=5, days=5, conversations_per_day=100))
     try:
         payloads = [emulator.snapshot(cid) for cid in emulator.conversation_ids()[:TEMPLATES]]
@@ -32,26 +32,27 @@ def _mirror(database: str) -> None:
         write_messages(
             conn, conversations, markers, messages_frame(payloads, synced_at).frame, synced_at
         )
-    for copy in range(1, COPIES):
+    for copy in range(DOUBLINGS):
         with transaction(database, LOG) as conn:
             for table, key in (("conversations", "id"), ("messages", "conversation_id")):
                 conn.execute(
                     f"INSERT INTO intercom.{table} SELECT t.* REPLACE ({key} || '-{copy}' AS {key})"
-                    f" FROM intercom.{table} t WHERE {key} NOT LIKE '%-%'"
+                    f" FROM intercom.{table} t"
                 )
 
 
-def test_a_backfill_of_20000_conversations_recomputes_its_metrics_in_one_refresh(
+def test_a_backfill_of_128000_conversations_recomputes_its_metrics_in_one_refresh(
     tmp_path: Path,
 ) -> None:
-    """One INSERT over all of them overflowed the cap (the sync of a 20,000-conversation
-    backfill failed after its last batch); chunks of `metrics.CHUNK` do not."""
+    """One INSERT over 20,000 overflowed the cap (the sync of that backfill failed after its
+    last batch), chunks of `metrics.CHUNK` do not; 100,000 overflowed the readers' 48 MB and
+    fit the writers' cap the refresh now runs with."""
     database = str(tmp_path / "mirror.duckdb")
     _mirror(database)
-    with transaction(database, LOG) as conn:
-        change = metrics.refresh_window(conn, *EVERYTHING)
+    change = refresh_metrics(database, LOG, window=EVERYTHING)
+    with reader(database, LOG) as conn:
         (rows,) = conn.execute("SELECT count(*) FROM intercom.conversation_metrics").fetchone()
         (days,) = conn.execute(
             "SELECT sum(conversations) FROM intercom.daily_support_metrics"
         ).fetchone()
-    assert change.conversations == rows == days == TEMPLATES * COPIES
+    assert change.conversations == rows == days == TEMPLATES * 2**DOUBLINGS
