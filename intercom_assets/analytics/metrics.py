@@ -89,18 +89,21 @@ def _insert_in_chunks(conn: duckdb.DuckDBPyConnection) -> int:
 
     One statement over the whole scope needs memory in proportion to it (20,000
     conversations overflowed the DuckDB cap); chunks of consecutive ids keep each statement's
-    hash tables small whatever the scope, and let DuckDB skip row groups of other ids.
+    hash tables small whatever the scope, and let DuckDB skip row groups of other ids. The
+    chunk's table is refilled, not replaced: each replaced version kept a 256 KiB block
+    until the transaction ended, and 200 chunks (10^5 conversations) overflowed the cap.
     """
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE metrics_chunks AS"
         f" SELECT id, (row_number() OVER (ORDER BY id) - 1) // {CHUNK} AS chunk FROM metrics_scope"
     )
     (chunks,) = conn.execute("SELECT coalesce(max(chunk) + 1, 0) FROM metrics_chunks").fetchone()
+    conn.execute("CREATE OR REPLACE TEMP TABLE metrics_chunk (id VARCHAR)")
     computed = 0
     for chunk in range(chunks):
+        conn.execute("DELETE FROM metrics_chunk")
         conn.execute(
-            "CREATE OR REPLACE TEMP TABLE metrics_chunk AS"
-            " SELECT id FROM metrics_chunks WHERE chunk = $chunk",
+            "INSERT INTO metrics_chunk SELECT id FROM metrics_chunks WHERE chunk = $chunk",
             {"chunk": chunk},
         )
         (rows,) = conn.execute(

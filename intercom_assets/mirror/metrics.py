@@ -20,7 +20,6 @@ from intercom_assets.analytics.metrics import MetricsChange
 from intercom_assets.analytics.schema import TABLES
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.storage import transaction
-from intercom_assets.storage.connection import WRITE_MEMORY_LIMIT
 
 CHECK_ONE_ROW = "one_metrics_row_per_conversation"
 CHECK_NON_NEGATIVE = "durations_from_creation_not_negative"
@@ -122,9 +121,7 @@ def refresh_metrics(
 ) -> MetricsChange:
     """Recompute, in one transaction, what the sync changed in `window` or on `days`, or
     (`removed`) the rows of conversations no longer stored. Nothing changed: nothing runs."""
-    # A writer's cap: a backfill's refresh holds its uncommitted rows (10^5 conversations
-    # needed ~64 MB, `test_metrics_memory`).
-    with transaction(database, log, config={"memory_limit": WRITE_MEMORY_LIMIT}) as conn:
+    with transaction(database, log) as conn:
         if removed:
             change = metrics.refresh_removed(conn)
         elif window is not None:
