@@ -15,7 +15,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
@@ -35,6 +35,7 @@ from intercom_assets.client.errors import (
 )
 from intercom_assets.client.feed import IdFeed, id_source
 from intercom_assets.client.http import Transport
+from intercom_assets.client.pool import ElasticPool
 from intercom_assets.client.queries import (
     ascending,
     descending,
@@ -282,7 +283,7 @@ class IntercomClient:
                 return
             _put(pages, _DONE, stop)
 
-        pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-search")
+        pool = ElasticPool(self.max_concurrency, "intercom-search")
         try:
             total, active = len(todo), 0
             while total:
@@ -359,7 +360,7 @@ class IntercomClient:
             for cid in taken or ():
                 pending[pool.submit(self._held_get_or_error, cid)] = cid
 
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-get") as pool:
+        with ElasticPool(self.max_concurrency, "intercom-get") as pool:
             try:
                 top_up()
                 while pending or not exhausted:
