@@ -20,7 +20,7 @@ from intercom_assets.storage import (
 from intercom_assets.sync.batches import weigh
 from intercom_assets.sync.messages import MESSAGES_BATCH_BYTES, MESSAGES_BATCH_CONVERSATIONS
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
-from intercom_assets_tests.support import conversation
+from intercom_assets_tests.support import FIXED_NOW, conversation
 
 LOG = logging.getLogger("test")
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -168,7 +168,7 @@ def test_a_resync_of_a_batch_of_large_bodies_fits_the_write_sessions_memory_cap(
     the table hashed its bodies and failed to allocate under that cap), and appends
     `INSERT_BYTES` per statement, so even a cap below the default fits (one INSERT of the
     whole batch allocated 16 MiB at once and failed under 32 MB)."""
-    emulator = Emulator(EmulatorConfig(seed=7, days=2, conversations_per_day=250))
+    emulator = Emulator(EmulatorConfig(seed=7, days=2, conversations_per_day=250, now=FIXED_NOW))
     try:
         first, newer = _large_bodies(emulator, 0), _large_bodies(emulator, 60)
     finally:
