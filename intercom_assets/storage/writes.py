@@ -20,13 +20,30 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
-from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES
+from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, Table
 from intercom_assets.storage.schema import is_keyed
 
 _CONVERSATION_COLUMNS = list(CONVERSATIONS.frame_schema())
 _MESSAGE_COLUMNS = list(MESSAGES.frame_schema())
 _EPOCH = "TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+
+
+def scannable(frame: pl.DataFrame, table: Table) -> pa.Table:
+    """`frame` as DuckDB reads it fastest: Arrow, its JSON columns typed `arrow.json`.
+
+    Read from a polars frame, a `raw` string is cast to JSON, which parses every value again
+    (each was just encoded by orjson): with the type given, a messages batch inserts in ~60%
+    of the time, and the conversion to Arrow is the cheap, oldest one (plain strings).
+    """
+    arrow = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+    for column in table.columns:
+        if column.duckdb == "JSON" and column.name in arrow.column_names:
+            index = arrow.schema.get_field_index(column.name)
+            as_json = arrow[column.name].cast(pa.json_(arrow.schema.field(index).type))
+            arrow = arrow.set_column(index, column.name, as_json)
+    return arrow
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,7 @@ def upsert_conversations(
     marker, so it becomes stale for the messages step when its `updated_at` moved.
     """
     replaces = _replaces("i", "c", digest=digest)
-    conn.register("incoming_conversations", frame)
+    conn.register("incoming_conversations", scannable(frame, CONVERSATIONS))
     try:
         rows = conn.execute(
             f"""
@@ -164,14 +181,14 @@ def upsert_messages(
     if marked is False and not is_keyed(conn, "messages"):
         # Read by name (a replacement scan) in one call: every call into DuckDB lets the
         # fetching thread take the GIL, and the writer waits up to 5 ms to get it back.
-        incoming_messages = frame  # noqa: F841
+        incoming_messages = scannable(frame, MESSAGES)  # noqa: F841
         conn.execute(
             f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
         )
         return
     at_least_as_new = f"coalesce(i.updated_at, {_EPOCH}) >= coalesce(m.updated_at, {_EPOCH})"
     key = ("conversation_id", "id")
-    conn.register("incoming_messages", frame)
+    conn.register("incoming_messages", scannable(frame, MESSAGES))
     try:
         if is_keyed(conn, "messages"):
             conn.execute(
@@ -190,7 +207,8 @@ def upsert_messages(
             )
             kept = _stored_keys(conn, "incoming_messages")
             if kept.height:
-                conn.register("incoming_messages", frame.join(kept, on=list(key), how="anti"))
+                newer = frame.join(kept, on=list(key), how="anti")
+                conn.register("incoming_messages", scannable(newer, MESSAGES))
         conn.execute(
             f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
         )

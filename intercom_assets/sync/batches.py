@@ -18,9 +18,10 @@ import polars as pl
 
 from intercom_assets.storage.columns import UTC_TS
 from intercom_assets.sync.transforms import (
+    MESSAGE_KEY,
     Rejected,
     conversation_versions,
-    messages_frame,
+    message_rows,
     newest,
 )
 
@@ -74,29 +75,31 @@ def _without_part_list(conversation: Any) -> Any:
     return light
 
 
-def prepare(conversations: list[dict[str, Any]], synced_at: datetime) -> Prepared:
-    """Transform retrieved payloads into a `Prepared` chunk (the payloads can then go)."""
-    messages = messages_frame(conversations, synced_at)
-    return Prepared(
-        [_without_part_list(c) for c in conversations],
-        conversation_versions(conversations, digests=False),
-        messages.frame,
-        messages.rejected,
-    )
+@dataclass(frozen=True)
+class Chunk:
+    """`CHUNK` transformed payloads: their light copies, message rows (keys not deduplicated
+    yet) and rejections."""
+
+    found: list[Any]
+    messages: pl.DataFrame
+    rejected: list[Rejected]
 
 
-def combine(chunks: list[Prepared]) -> Prepared:
-    """One `Prepared` of several chunks, newest version per id and per message as in one."""
-    if len(chunks) == 1:
-        return chunks[0]
-    versions = pl.concat([c.versions for c in chunks])
-    versions = versions.sort("updated_at", maintain_order=True).unique(
-        "id", keep="last", maintain_order=True
-    )
+def prepare(conversations: list[dict[str, Any]], synced_at: datetime) -> Chunk:
+    """Transform retrieved payloads into a `Chunk` (the payloads can then go)."""
+    messages = message_rows(conversations, synced_at)
+    return Chunk([_without_part_list(c) for c in conversations], messages.frame, messages.rejected)
+
+
+def combine(chunks: list[Chunk]) -> Prepared:
+    """One `Prepared` of a batch's chunks, newest version per id and per message as in one
+    transform (sorted and deduplicated once, here: light copies keep `updated_at`)."""
+    found = [conversation for c in chunks for conversation in c.found]
+    frames = [c.messages for c in chunks]
     return Prepared(
-        [conversation for c in chunks for conversation in c.found],
-        versions,
-        newest(pl.concat([c.messages for c in chunks]), ["conversation_id", "id"]),
+        found,
+        conversation_versions(found, digests=False),
+        newest(frames[0] if len(frames) == 1 else pl.concat(frames), MESSAGE_KEY),
         [rejected for c in chunks for rejected in c.rejected],
     )
 
@@ -119,7 +122,7 @@ class Batch:
     """Retrieved conversations and 404'd ids committed together in one transaction."""
 
     synced_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    chunks: list[Prepared] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     conversations: int = 0
@@ -148,6 +151,6 @@ class Batch:
     def prepared(self) -> Prepared:
         """Every retrieved conversation of the batch, prepared (its ids and counts too)."""
         self._prepare_pending()
-        prepared = combine(self.chunks) if self.chunks else prepare([], self.synced_at)
+        prepared = combine(self.chunks or [prepare([], self.synced_at)])
         _ = (prepared.ids, prepared.counts)  # computed here, not on the writer thread
         return prepared
