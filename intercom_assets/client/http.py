@@ -111,12 +111,16 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], int]:
+        decode: bool = True,
+    ) -> tuple[Any, int]:
         """`request`, plus the body's size, which stays counted in the payload budget until
-        the caller passes it to `release_payload` (when its consumer has taken the payload)."""
+        the caller passes it to `release_payload` (when its consumer has taken the payload).
+
+        Without `decode` the answer is the body's bytes, for a consumer that decodes it
+        elsewhere (another process): its JSON is then not checked here."""
         label = f"{method} {path}"
         for attempt in range(self._max_retries + 1):
-            outcome = self._attempt(method, path, endpoint, params, body)
+            outcome = self._attempt(method, path, endpoint, params, body, decode)
             if isinstance(outcome, tuple):
                 return outcome
             if attempt == self._max_retries:
@@ -147,7 +151,8 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
-    ) -> tuple[dict[str, Any], int] | _Retry:
+        decode: bool = True,
+    ) -> tuple[Any, int] | _Retry:
         """One HTTP attempt under the payload budget, the concurrency controller and the rate
         limiter. Returns (payload, body size held); non-retryable responses raise here."""
         estimate = self._size_estimate(endpoint)
@@ -172,8 +177,10 @@ class Transport:
                 exhausted = response is not None and response.status_code == 429
                 self._limiter.release(ticket, rate, exhausted=exhausted)
                 self._controller.release(slot, latency, rate, exhausted=exhausted)
-            outcome = self._interpret(response.status_code, content, rate, f"{method} {path}")
-            if isinstance(outcome, dict):
+            outcome = self._interpret(
+                response.status_code, content, rate, f"{method} {path}", decode
+            )
+            if not isinstance(outcome, _Retry):
                 size = len(content)
                 self._record_size(endpoint, size)
                 return outcome, size
@@ -194,8 +201,8 @@ class Transport:
         self._sizes[endpoint] = (bodies + 1, total + size)
 
     def _interpret(
-        self, status: int, content: bytes, rate: RateHeaders | None, label: str
-    ) -> dict[str, Any] | _Retry:
+        self, status: int, content: bytes, rate: RateHeaders | None, label: str, decode: bool
+    ) -> dict[str, Any] | bytes | _Retry:
         if status == 429:
             self._stats.count("rate_limited")
             reset_in = rate.reset - time.time() if rate and rate.reset is not None else None
@@ -213,6 +220,8 @@ class Transport:
             return _Retry("HTTP 404 without Intercom's not_found error (a gateway?)", status=404)
         if status >= 400:
             raise client_error(status, content, request=label, api_version=self.api_version)
+        if not decode:
+            return content
         try:
             payload = codec.loads(content)
         except ValueError:

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.storage.columns import UTC_TS
+from intercom_assets.sync.privacy import Privacy
 from intercom_assets.sync.transforms import (
     MESSAGE_KEY,
     Rejected,
@@ -24,6 +25,16 @@ from intercom_assets.sync.transforms import (
     message_rows,
     newest,
 )
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """A batch closes at whichever comes first."""
+
+    conversations: int
+    parts: int
+    bytes: int
+
 
 # Conversations transformed together: enough to amortise building frames, few enough that
 # the payloads held before it stay small.
@@ -85,9 +96,11 @@ class Chunk:
     rejected: list[Rejected]
 
 
-def prepare(conversations: list[dict[str, Any]], synced_at: datetime) -> Chunk:
+def prepare(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Chunk:
     """Transform retrieved payloads into a `Chunk` (the payloads can then go)."""
-    messages = message_rows(conversations, synced_at)
+    messages = message_rows(conversations, synced_at, privacy)
     return Chunk([_without_part_list(c) for c in conversations], messages.frame, messages.rejected)
 
 
@@ -142,6 +155,13 @@ class Batch:
         self.pending.append(conversation)
         if len(self.pending) >= CHUNK:
             self._prepare_pending()
+
+    def add_chunk(self, chunk: Chunk, parts: int, size: int) -> None:
+        """Count in payloads prepared elsewhere (`decoding.py`), with their weights."""
+        self.conversations += len(chunk.found)
+        self.parts += parts
+        self.bytes += size
+        self.chunks.append(chunk)
 
     def _prepare_pending(self) -> None:
         if self.pending:
