@@ -2,8 +2,9 @@
 
 Decoded GET payloads are Python trees of ~40 KB per conversation, and a batch waits in the
 writer's queue behind up to two others. So every `CHUNK` conversations the fetching thread
-turns the payloads into what a write needs (their messages frame and version rows, which do
-not depend on what is stored) and keeps only the payloads without their parts. That holds
+(or the helper process of `decoding.py`) turns the payloads into their message rows and keeps
+only the payloads without their parts; once per batch the rows are deduplicated and the
+version rows built (neither depends on what is stored). That holds
 a batch in Arrow strings instead of dicts, lets a batch be larger (fewer statements, each a
 join against the conversations table) and moves the transforms off the writer thread, so
 they run while DuckDB (which releases the GIL) writes the previous batch.

@@ -13,12 +13,18 @@ The helper costs a process start (~1 s) and its own memory, so only large runs u
 way (the client retries such bodies), so nothing changes for the rest of the sync.
 """
 
+import itertools
 import multiprocessing
+import os
+import pickle
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from intercom_assets.client import codec
 from intercom_assets.sync.batches import CHUNK, Batch, Chunk, FetchLimits, prepare, weigh
@@ -26,6 +32,7 @@ from intercom_assets.sync.privacy import Privacy
 
 # Below this many stale conversations the process start is not worth it.
 PROCESS_MIN_CONVERSATIONS = 5_000
+_POLARS_THREADS = "POLARS_MAX_THREADS"
 # Chunks decoding at once: one in the helper, one queued, so it never waits for the next.
 CHUNKS_AHEAD = 2
 
@@ -61,6 +68,14 @@ def decode_chunk(bodies: list[bytes], synced_at: datetime, privacy: Privacy) -> 
     )
 
 
+def decode_file(source: str, target: str, synced_at: datetime, privacy: Privacy) -> None:
+    """`decode_chunk`, its bodies read from and its result written to files (see `Helper`)."""
+    bodies = pickle.loads(Path(source).read_bytes())
+    os.unlink(source)
+    decoded = decode_chunk(bodies, synced_at, privacy)
+    Path(target).write_bytes(pickle.dumps(decoded, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def _start() -> None:
     """The helper's first task: its imports, done while the first chunk fills."""
 
@@ -71,7 +86,8 @@ class _Pending:
 
     ids: list[str]
     gone: list[str]
-    future: Future[Decoded] | None = None
+    target: Path | None = None
+    future: Future[None] | None = None
 
 
 @dataclass
@@ -91,11 +107,12 @@ class Decoder:
 
     def __init__(
         self,
-        pool: ProcessPoolExecutor,
+        helper: "Helper",
         limits: FetchLimits,
         refetch: Callable[[str, Batch], None],
     ) -> None:
-        self._pool, self._limits, self._refetch = pool, limits, refetch
+        self._helper, self._limits, self._refetch = helper, limits, refetch
+        self._chunks = itertools.count()
         self._privacy = Privacy.from_env()  # the run's environment, as `prepare` reads it
         self._filling = _Filling()
         self._pending: deque[_Pending] = deque()
@@ -128,8 +145,12 @@ class Decoder:
         filling, self._filling = self._filling, _Filling()
         pending = _Pending(filling.ids, filling.gone)
         if filling.bodies:
-            pending.future = self._pool.submit(
-                decode_chunk, filling.bodies, self._batch.synced_at, self._privacy
+            number = next(self._chunks)
+            source = self._helper.spool / f"{number}.bodies"
+            pending.target = self._helper.spool / f"{number}.decoded"
+            source.write_bytes(pickle.dumps(filling.bodies, protocol=pickle.HIGHEST_PROTOCOL))
+            pending.future = self._helper.pool.submit(
+                decode_file, str(source), str(pending.target), self._batch.synced_at, self._privacy
             )
         self._pending.append(pending)
         self._planned += filling.size
@@ -142,8 +163,10 @@ class Decoder:
         pending = self._pending.popleft()
         batch = self._batch
         batch.gone.extend(pending.gone)
-        if pending.future is not None:
-            decoded = pending.future.result()
+        if pending.future is not None and pending.target is not None:
+            pending.future.result()
+            decoded: Decoded = pickle.loads(pending.target.read_bytes())
+            pending.target.unlink()
             for position in decoded.invalid:
                 self._refetch(pending.ids[position], batch)
             batch.add_chunk(decoded.chunk, decoded.parts, decoded.bytes)
@@ -157,9 +180,41 @@ class Decoder:
             self._batch = Batch()
 
 
-def helper_pool() -> ProcessPoolExecutor:
+@dataclass(frozen=True)
+class Helper:
+    """The helper process and the folder its chunks go through.
+
+    Chunks travel as files (in memory, on /dev/shm where there is one), not through the
+    executor's pipe: a pipe moves 64 KiB per read, and each read here waits for the GIL
+    (up to 5 ms while the writer and the fetching thread run), which made the helper
+    wait on this process for most of a 1.5 MB chunk.
+    """
+
+    pool: ProcessPoolExecutor
+    spool: Path
+
+
+@contextmanager
+def helper_pool() -> Iterator[Helper]:
     """One helper process (spawned: forking a process with DuckDB and polars threads is not
-    safe), started at once so that its imports overlap the first GETs."""
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    pool.submit(_start)
-    return pool
+    safe), started at once so that its imports overlap the first GETs.
+
+    Its polars runs on one thread: a chunk's frames are small, and handing each operation to
+    a thread pool that competes with this process for the two cores costs more than it does.
+    """
+    shm = Path("/dev/shm")
+    root = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    with (
+        tempfile.TemporaryDirectory(prefix="intercom-decode-", dir=root) as spool,
+        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
+        previous = os.environ.get(_POLARS_THREADS)
+        os.environ[_POLARS_THREADS] = "1"  # the child is spawned with this environment
+        try:
+            pool.submit(_start)
+        finally:
+            if previous is None:
+                os.environ.pop(_POLARS_THREADS, None)
+            else:
+                os.environ[_POLARS_THREADS] = previous
+        yield Helper(pool, Path(spool))

@@ -29,14 +29,16 @@ def _body(cid: str, parts: int = 3) -> bytes:
 
 def test_batches_close_at_the_conversation_count_and_after_the_chunk_reaching_a_limit():
     refetched: list[str] = []
-    with helper_pool() as pool:
-        decoder = Decoder(pool, FetchLimits(7, 10**6, 10**9), lambda cid, _: refetched.append(cid))
+    with helper_pool() as helper:
+        decoder = Decoder(
+            helper, FetchLimits(7, 10**6, 10**9), lambda cid, _: refetched.append(cid)
+        )
         batches = [b for n in range(20) for b in decoder.add(str(n), _body(str(n)))]
         batches += list(decoder.finish())
         assert [b.conversations for b in batches] == [7, 7, 6]
         assert [c["id"] for c in batches[0].prepared().found] == [str(n) for n in range(7)]
 
-        decoder = Decoder(pool, FetchLimits(250, 30, 10**9), lambda cid, _: refetched.append(cid))
+        decoder = Decoder(helper, FetchLimits(250, 30, 10**9), lambda cid, _: refetched.append(cid))
         bodies = [
             ("gone-1", None),
             ("x", b"<html>"),
