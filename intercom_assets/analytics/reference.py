@@ -12,6 +12,7 @@ import polars as pl
 
 from intercom_assets.analytics.schema import ADMINS, TAGS, TEAMS
 from intercom_assets.client import codec
+from intercom_assets.storage.arrow import register
 
 _TABLES = {"admins": ADMINS, "teams": TEAMS, "tags": TAGS}
 
@@ -51,7 +52,7 @@ def reference_frame(table: str, items: list[dict[str, Any]]) -> pl.DataFrame:
 
 def replace_reference(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Replace the table's rows with `frame` (inside the caller's transaction)."""
-    conn.register("incoming_reference", frame)
+    register(conn, "incoming_reference", frame)
     try:
         conn.execute(f"DELETE FROM intercom.{table}")
         conn.execute(

@@ -15,12 +15,13 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 from urllib.parse import quote
 
+from intercom_assets.client import codec
 from intercom_assets.client.concurrency import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_PAYLOAD_BYTES,
@@ -35,6 +36,7 @@ from intercom_assets.client.errors import (
 )
 from intercom_assets.client.feed import IdFeed, id_source
 from intercom_assets.client.http import Transport
+from intercom_assets.client.pool import ElasticPool
 from intercom_assets.client.queries import (
     ascending,
     descending,
@@ -231,19 +233,37 @@ class IntercomClient:
             try:
                 recent = _RecentIds(window.exclude)
                 query = window_query(field, window.start, window.end, extra_filters)
+                cursor: str | None = None
                 first = True
-                for page, size, total in self._held_pages(query, sort=ascending(field)):
+                while True:
+                    body = search_body(
+                        query, per_page=150, starting_after=cursor, sort=ascending(field)
+                    )
+                    payload, content = self._http.request_bytes(
+                        "POST", "/conversations/search", endpoint="search", body=body
+                    )
+                    try:
+                        page = _items(payload, "POST /conversations/search")
+                    except IntercomError:
+                        self._http.release_payload(len(content))
+                        raise
+                    cursor, total = next_cursor(payload), payload.get("total_count")
+                    total = total if isinstance(total, int) else None
                     if first and on_total is not None and id(window) in requested and total:
                         on_total(total)
                     parts = _split(window, field, page, total) if first else []
                     first = False
-                    tagged = ((window.start, window.end), recent.unseen(page), size)
-                    if not _put(pages, tagged, stop):
-                        self._http.release_payload(size)
+                    # Held until the consumer takes it as bytes, not as the decoded tree.
+                    held = _HeldPage((window.start, window.end), content, recent.kept(page))
+                    del payload, page
+                    if not _put(pages, held, stop):
+                        self._http.release_payload(held.size)
                         return
                     if parts:
                         _put(pages, _Split(parts), stop)
                         break  # the sub-windows search the rest
+                    if cursor is None:
+                        break
             except (IntercomRequestError, IntercomUnavailableError) as exc:
                 span = (window.start, window.end)
                 if on_window_error is None:
@@ -256,7 +276,7 @@ class IntercomClient:
                 return
             _put(pages, _DONE, stop)
 
-        pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-search")
+        pool = ElasticPool(self.max_concurrency, "intercom-search")
         try:
             total, active = len(todo), 0
             while total:
@@ -279,8 +299,10 @@ class IntercomClient:
                 elif isinstance(item, Exception):
                     raise item
                 else:
-                    span, fresh, size = cast(tuple[tuple[int, int], list[Conversation], int], item)
-                    self._http.release_payload(size)
+                    held = cast(_HeldPage, item)
+                    span, fresh = held.span, held.decoded()
+                    self._http.release_payload(held.size)
+                    del item, held
                     if fresh:
                         yield span, fresh
         finally:
@@ -333,7 +355,7 @@ class IntercomClient:
             for cid in taken or ():
                 pending[pool.submit(get, cid)] = cid
 
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="intercom-get") as pool:
+        with ElasticPool(self.max_concurrency, "intercom-get") as pool:
             try:
                 top_up()
                 while pending or not exhausted:
@@ -446,6 +468,27 @@ class _Window:
 
 
 @dataclass(frozen=True)
+class _HeldPage:
+    """A search page waiting for the consumer: its body's bytes (counted in the payload
+    budget) and which of its items are fresh (None: all). Decoded trees take ~3x their bytes,
+    and every search thread blocked on a full queue held one: the start of a backfill, when
+    the search outruns its writer, was the job's peak RSS."""
+
+    span: tuple[int, int]
+    content: bytes
+    kept: list[int] | None
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    def decoded(self) -> list[Conversation]:
+        """The fresh items, decoded again (the same bytes give the same items in order)."""
+        items = _items(codec.loads(self.content), "POST /conversations/search")
+        return items if self.kept is None else [items[i] for i in self.kept]
+
+
+@dataclass(frozen=True)
 class _Split:
     windows: list[_Window]
 
@@ -488,16 +531,21 @@ class _RecentIds:
 
     def unseen(self, page: list[Conversation]) -> list[Conversation]:
         """Items of `page` not on the remembered pages; id-less items pass through."""
-        fresh, ids = [], set()
-        for item in page:
+        kept = self.kept(page)
+        return page if kept is None else [page[i] for i in kept]
+
+    def kept(self, page: list[Conversation]) -> list[int] | None:
+        """`unseen` as positions in `page`; None when every item is kept."""
+        kept, ids = [], set()
+        for position, item in enumerate(page):
             cid = item.get("id")
             if cid is not None:
                 if cid in ids or any(cid in seen for seen in self._pages):
                     continue
                 ids.add(cid)
-            fresh.append(item)
+            kept.append(position)
         self._pages.append(ids)
-        return fresh
+        return None if len(kept) == len(page) else kept
 
 
 def _disjoint(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -518,8 +566,8 @@ def _release_queued(target: queue.Queue[object], release: Callable[[int], None])
             item = target.get_nowait()
         except queue.Empty:
             return
-        if isinstance(item, tuple):
-            release(item[-1])  # (window, page, size)
+        if isinstance(item, _HeldPage):
+            release(item.size)
 
 
 def _list(payload: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:

@@ -70,7 +70,7 @@ class ConcurrencyController:
             return self._limit(time.time())
 
     def acquire(self) -> int:
-        """Wait for a slot; returns a token for `release`."""
+        """Wait for a slot; returns a token for `sent` and `release`."""
         with self._cond:
             while self._in_flight >= self._limit(time.time()):
                 # Re-evaluate at least every 50 ms: a window reset lifts the caps by itself,
@@ -80,8 +80,17 @@ class ConcurrencyController:
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
             self._token += 1
-            self._sent[self._token] = time.monotonic()
             return self._token
+
+    def sent(self, token: int) -> None:
+        """The request holding `token` leaves now, after the rate limiter's pacing.
+
+        Only from here does its age say anything about latency: counted from `acquire`, the
+        wait for a pacing slot or a window reset (seconds, when the budget is spent) looked
+        like slow answers and swung the limit, and the threads behind it, to the ceiling.
+        """
+        with self._cond:
+            self._sent[token] = time.monotonic()
 
     def release(
         self,

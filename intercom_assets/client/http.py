@@ -118,6 +118,24 @@ class Transport:
 
         Without `decode` the answer is the body's bytes, for a consumer that decodes it
         elsewhere (another process): its JSON is then not checked here."""
+        payload, content = self.request_bytes(
+            method, path, endpoint=endpoint, params=params, body=body, decode=decode
+        )
+        return payload, len(content)
+
+    def request_bytes(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        decode: bool = True,
+    ) -> tuple[Any, bytes]:
+        """`request_held` with the body itself: a caller that holds a payload a while can
+        keep these bytes (counted in the budget, `len(content)`) instead of the decoded tree,
+        ~3x larger, and decode them again when it is consumed."""
         label = f"{method} {path}"
         for attempt in range(self._max_retries + 1):
             outcome = self._attempt(method, path, endpoint, params, body, decode)
@@ -152,15 +170,16 @@ class Transport:
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
         decode: bool = True,
-    ) -> tuple[Any, int] | _Retry:
+    ) -> tuple[Any, bytes] | _Retry:
         """One HTTP attempt under the payload budget, the concurrency controller and the rate
-        limiter. Returns (payload, body size held); non-retryable responses raise here."""
+        limiter. Returns (payload, body held); non-retryable responses raise here."""
         estimate = self._size_estimate(endpoint)
         self._payloads.reserve(estimate)
         size = 0
         try:
             slot = self._controller.acquire()
             ticket = self._limiter.acquire()
+            self._controller.sent(slot)
             self._stats.count_request(endpoint)
             response: requests.Response | None = None
             sent = time.monotonic()
@@ -183,7 +202,7 @@ class Transport:
             if not isinstance(outcome, _Retry):
                 size = len(content)
                 self._record_size(endpoint, size)
-                return outcome, size
+                return outcome, content
             return outcome
         finally:
             self._payloads.settle(estimate, size)

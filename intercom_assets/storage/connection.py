@@ -30,13 +30,13 @@ CATALOG = "mirror"
 # its own database instance whose pool the process keeps while it is open. Measured in the job
 # (benchmarks/bound.py, 20,000 conversations), at 96 MB the metrics refresh added 131 MiB of
 # RSS and the data checks 88; at 48 MB about half. The write path fits because `upsert_messages`
-# joins on key columns only; not 32 MB: casting a batch of 10x-body `raw` parts to JSON
-# allocates ~2x a vector's strings at once and failed there. Data over the cap spills to
-# `<database>.tmp`.
+# joins on key columns only and appends `INSERT_BYTES` per statement (one INSERT of a 10x-body
+# batch allocated 16 MiB at once). Data over the cap spills to `<database>.tmp`.
 DEFAULT_CONFIG = {"memory_limit": "48MB"}
-# The write session's: with 32,768-row row groups, the first INSERT of a 10x-body batch (4 MiB of
-# bodies) failed at 48 MB (`benchmarks.overhead --conversations 20000 --body-scale 10`).
-WRITE_MEMORY_LIMIT = "96MB"
+# The write session's: it is open through most of a sync, and its pool filled to the cap was
+# the job's RSS peaks (WriteSession closes rose by up to 100 MiB at 96 MB, 54 at 48 MB in
+# benchmarks/bound.py). 32 MB also fits, but its transactions took ~5x longer (spilling).
+WRITE_MEMORY_LIMIT = "48MB"
 # Rows per row group of what this package writes (DuckDB's default is 122,880). A checkpoint
 # stores the trailing, partly filled row group and later appends start a new one; DuckDB then
 # merges such neighbours at the next checkpoint whenever they fit in fewer row groups, which
@@ -174,9 +174,11 @@ class WriteSession:
         *,
         hold_seconds: float = 3.0,
         pause_seconds: float = 0.1,
+        memory_limit: str = WRITE_MEMORY_LIMIT,
     ) -> None:
         self._database, self._log = database, log
         self._hold, self._pause = hold_seconds, pause_seconds
+        self._memory_limit = memory_limit
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._opened = 0.0
 
@@ -186,7 +188,7 @@ class WriteSession:
             time.sleep(self._pause)
         if self._conn is None:
             # Checkpoint when the connection closes, not on every commit it makes.
-            config = {"checkpoint_threshold": "1GB", "memory_limit": WRITE_MEMORY_LIMIT}
+            config = {"checkpoint_threshold": "1GB", "memory_limit": self._memory_limit}
             self._conn = connect(self._database, self._log, config=config)
             self._opened = time.monotonic()
         return self._conn

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import polars as pl
 
+from intercom_assets.storage.arrow import register
 from intercom_assets.storage.reads import PART_LIMIT
 
 
@@ -23,7 +24,7 @@ class StoredDay:
 
 
 _STORED = f"""
-WITH days AS (SELECT * FROM requested_days),
+WITH days AS MATERIALIZED (SELECT * FROM requested_days),
 conv AS (
     SELECT d.day, c.id, c.parts_reported FROM days d JOIN intercom.conversations c
       ON c.created_at >= d.day_start AND c.created_at < d.day_end
@@ -60,7 +61,7 @@ def stored_by_day(conn: duckdb.DuckDBPyConnection, days: list[str]) -> dict[str,
     """Conversations, messages and conversations over Intercom's part limit, per day."""
     if not days:
         return {}
-    conn.register("requested_days", _day_frame(sorted(set(days))))
+    register(conn, "requested_days", _day_frame(sorted(set(days))))
     try:
         rows = conn.execute(_STORED).fetchall()
     finally:

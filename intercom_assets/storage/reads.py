@@ -5,6 +5,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from intercom_assets.storage.arrow import fetch_frame, register
+
 # What one GET can show of a conversation: Intercom returns only its newest parts.
 PART_LIMIT = 500
 
@@ -38,12 +40,13 @@ def stale_conversation_ids(
     A column, not a list: 10^6 ids cost ~20 MiB as Arrow strings, ~150 MiB as fetched
     Python tuples, and a first sync of the whole history has every id stale.
     """
-    return conn.execute(
+    return fetch_frame(
+        conn,
         f"SELECT id FROM ({_PART_COUNTS})"
         " WHERE messages_synced_updated_at IS DISTINCT FROM updated_at"
         f" OR stored < least(reported, {PART_LIMIT}) ORDER BY day, id",
         [start, end],
-    ).pl()["id"]
+    )["id"]
 
 
 def part_shortfalls(
@@ -84,7 +87,7 @@ def version_states(
         if "payload_digest" in versions.columns
         else ""
     )
-    conn.register("incoming_versions", versions)
+    register(conn, "incoming_versions", versions)
     try:
         rows = conn.execute(
             "SELECT v.id, c.updated_at > v.updated_at,"
@@ -111,7 +114,7 @@ def stored_conversation_ids(
 
 def current_conversation_ids(conn: duckdb.DuckDBPyConnection, versions: pl.DataFrame) -> set[str]:
     """Ids in `versions` (id, updated_at) stored at that updated_at with their messages."""
-    conn.register("incoming_versions", versions)
+    register(conn, "incoming_versions", versions)
     try:
         rows = conn.execute(
             "SELECT v.id FROM incoming_versions v JOIN intercom.conversations c"

@@ -15,6 +15,7 @@ from types import TracebackType
 import duckdb
 import polars as pl
 
+from intercom_assets.storage.arrow import register
 from intercom_assets.storage.connection import attach
 
 _ALIAS = "reconciled"
@@ -42,7 +43,7 @@ class SeenIds:
     def _flush(self) -> None:
         if not self._buffer:
             return
-        self._conn.register("seen_batch", pl.DataFrame({"id": pl.concat(self._buffer)}))
+        register(self._conn, "seen_batch", pl.DataFrame({"id": pl.concat(self._buffer)}))
         try:
             self._conn.execute("INSERT INTO seen SELECT id FROM seen_batch")
         finally:

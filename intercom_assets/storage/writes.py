@@ -20,30 +20,19 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
-from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, Table
+from intercom_assets.storage.arrow import fetch_frame, register, stream
+from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES
 from intercom_assets.storage.schema import is_keyed
 
 _CONVERSATION_COLUMNS = list(CONVERSATIONS.frame_schema())
 _MESSAGE_COLUMNS = list(MESSAGES.frame_schema())
 _EPOCH = "TIMESTAMPTZ '1970-01-01 00:00:00+00'"
-
-
-def scannable(frame: pl.DataFrame, table: Table) -> pa.Table:
-    """`frame` as DuckDB reads it fastest: Arrow, its JSON columns typed `arrow.json`.
-
-    Read from a polars frame, a `raw` string is cast to JSON, which parses every value again
-    (each was just encoded by orjson): with the type given, a messages batch inserts in ~60%
-    of the time, and the conversion to Arrow is the cheap, oldest one (plain strings).
-    """
-    arrow = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
-    for column in table.columns:
-        if column.duckdb == "JSON" and column.name in arrow.column_names:
-            index = arrow.schema.get_field_index(column.name)
-            as_json = arrow[column.name].cast(pa.json_(arrow.schema.field(index).type))
-            arrow = arrow.set_column(index, column.name, as_json)
-    return arrow
+# Bytes of a frame one INSERT appends: DuckDB allocates about twice an INSERT's strings at
+# once (a 1,380-part batch of 10x bodies, 9 MiB, failed to allocate 16 MiB under a 24 MB cap;
+# in 300-part slices it fits 16 MB), so the write session's cap need not cover a whole batch.
+# The emulator's mix (~2 MiB per batch of 250 conversations) stays one statement per batch.
+INSERT_BYTES = 4 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -72,7 +61,7 @@ def _assignments(columns: list[str], key: tuple[str, ...], source: str) -> str:
 
 def _upsert_conversation_rows(
     conn: duckdb.DuckDBPyConnection,
-    view: str,
+    frame: pl.DataFrame,
     *,
     digest: bool,
     new: bool = True,
@@ -86,7 +75,8 @@ def _upsert_conversation_rows(
     ones the INSERT, and when none of `view` is `stored` the INSERT needs no anti join. Each
     skipped statement is a join against the whole conversations table, per batch.
     """
-    columns = ", ".join(_CONVERSATION_COLUMNS)
+    columns, view = ", ".join(_CONVERSATION_COLUMNS), "incoming_conversations"
+    register(conn, view, frame)
     if is_keyed(conn, "conversations"):
         conn.execute(
             f"INSERT INTO intercom.conversations AS c ({columns}) SELECT {columns} FROM {view}"
@@ -101,6 +91,7 @@ def _upsert_conversation_rows(
             f" SET {_assignments(_CONVERSATION_COLUMNS, ('id',), 'i')}"
             f" FROM {view} i WHERE c.id = i.id AND {_replaces('i', 'c', digest=digest)}"
         )
+        register(conn, view, frame)
     if new and not stored:
         conn.execute(f"INSERT INTO intercom.conversations ({columns}) SELECT {columns} FROM {view}")
     elif new:
@@ -110,9 +101,11 @@ def _upsert_conversation_rows(
         )
 
 
-def _restore(conn: duckdb.DuckDBPyConnection, view: str) -> None:
-    """Conversations of `view` not stored yet may have been deleted earlier (a transient 404,
+def _restore(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """Conversations of `frame` not stored yet may have been deleted earlier (a transient 404,
     an undelete): they are back, so their deletion record goes."""
+    view = "incoming_conversations"
+    register(conn, view, frame)
     conn.execute(
         f"DELETE FROM intercom.deleted_conversations d USING {view} i WHERE d.id = i.id"
         " AND NOT EXISTS (SELECT 1 FROM intercom.conversations c WHERE c.id = i.id)"
@@ -129,7 +122,7 @@ def upsert_conversations(
     marker, so it becomes stale for the messages step when its `updated_at` moved.
     """
     replaces = _replaces("i", "c", digest=digest)
-    conn.register("incoming_conversations", scannable(frame, CONVERSATIONS))
+    register(conn, "incoming_conversations", frame)
     try:
         rows = conn.execute(
             f"""
@@ -143,11 +136,11 @@ def upsert_conversations(
         ).fetchall()
         new, changed, unchanged = (sum(row[k] for row in rows) for k in (1, 2, 3))
         if new:
-            _restore(conn, "incoming_conversations")
+            _restore(conn, frame)
         if new or changed:
             _upsert_conversation_rows(
                 conn,
-                "incoming_conversations",
+                frame,
                 digest=digest,
                 new=new > 0,
                 stored=changed + unchanged > 0,
@@ -159,8 +152,9 @@ def upsert_conversations(
     return ConversationChanges(new, changed, unchanged, by_day)
 
 
-def _any_marked(conn: duckdb.DuckDBPyConnection, view: str) -> bool:
-    """Whether any conversation of `view` has had its messages stored before."""
+def _any_marked(conn: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) -> bool:
+    """Whether any conversation of `frame` has had its messages stored before."""
+    register(conn, view, frame)
     return conn.execute(
         f"SELECT EXISTS (SELECT 1 FROM intercom.conversations c SEMI JOIN {view} v"
         " ON c.id = v.conversation_id WHERE c.messages_synced_at IS NOT NULL)"
@@ -179,18 +173,14 @@ def upsert_messages(
     """
     columns = ", ".join(_MESSAGE_COLUMNS)
     if marked is False and not is_keyed(conn, "messages"):
-        # Read by name (a replacement scan) in one call: every call into DuckDB lets the
-        # fetching thread take the GIL, and the writer waits up to 5 ms to get it back.
-        incoming_messages = scannable(frame, MESSAGES)  # noqa: F841
-        conn.execute(
-            f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
-        )
+        _insert_messages(conn, frame)
         return
     at_least_as_new = f"coalesce(i.updated_at, {_EPOCH}) >= coalesce(m.updated_at, {_EPOCH})"
     key = ("conversation_id", "id")
-    conn.register("incoming_messages", scannable(frame, MESSAGES))
+    view = "incoming_messages"
     try:
         if is_keyed(conn, "messages"):
+            register(conn, view, frame)
             conn.execute(
                 f"INSERT INTO intercom.messages AS m ({columns})"
                 f" SELECT {columns} FROM incoming_messages"
@@ -199,21 +189,34 @@ def upsert_messages(
                 f" WHERE {at_least_as_new.replace('i.', 'excluded.')}"
             )
             return
-        if marked or (marked is None and _any_marked(conn, "incoming_messages")):
+        if marked or (marked is None and _any_marked(conn, view, frame)):
+            register(conn, view, frame)
             conn.execute(
                 "DELETE FROM intercom.messages m USING incoming_messages i"
                 f" WHERE m.conversation_id = i.conversation_id AND m.id = i.id"
                 f" AND {at_least_as_new}"
             )
-            kept = _stored_keys(conn, "incoming_messages")
+            register(conn, view, frame)
+            kept = _stored_keys(conn, view)
             if kept.height:
-                newer = frame.join(kept, on=list(key), how="anti")
-                conn.register("incoming_messages", scannable(newer, MESSAGES))
-        conn.execute(
-            f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM incoming_messages"
-        )
+                frame = frame.join(kept, on=list(key), how="anti")
+        _insert_messages(conn, frame)
     finally:
-        conn.unregister("incoming_messages")
+        conn.unregister(view)
+
+
+def _insert_messages(conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """Append `frame` to the unkeyed messages table, `INSERT_BYTES` per statement."""
+    columns = ", ".join(_MESSAGE_COLUMNS)
+    rows = max(1, INSERT_BYTES * frame.height // max(1, frame.estimated_size()))
+    for part in frame.iter_slices(rows):
+        # Read by name (a replacement scan) in one call: every call into DuckDB lets the
+        # fetching thread take the GIL, and the writer waits up to 5 ms to get it back. Not
+        # `incoming_messages`: a view registered under that name would be read instead.
+        appended_messages = stream(part)  # noqa: F841
+        conn.execute(
+            f"INSERT INTO intercom.messages ({columns}) SELECT {columns} FROM appended_messages"
+        )
 
 
 def _stored_keys(conn: duckdb.DuckDBPyConnection, view: str) -> pl.DataFrame:
@@ -223,11 +226,12 @@ def _stored_keys(conn: duckdb.DuckDBPyConnection, view: str) -> pl.DataFrame:
     the batch with all its columns (bodies), and fail under the connection's memory cap when
     bodies are large.
     """
-    return conn.execute(
+    return fetch_frame(
+        conn,
         f"SELECT m.conversation_id, m.id FROM intercom.messages m"
         f" SEMI JOIN (SELECT conversation_id, id FROM {view}) i"
-        " ON m.conversation_id = i.conversation_id AND m.id = i.id"
-    ).pl()
+        " ON m.conversation_id = i.conversation_id AND m.id = i.id",
+    )
 
 
 def write_messages(
@@ -249,7 +253,7 @@ def write_messages(
     if conversations.height:
         upsert_conversations(conn, conversations, digest=False)
     # Read by name (replacement scans): one call into DuckDB per statement, see upsert_messages.
-    retrieved_markers = markers  # noqa: F841
+    retrieved_markers = stream(markers)
     rows = conn.execute(
         "SELECT r.id, c.messages_synced_at IS NOT NULL FROM retrieved_markers r"
         " JOIN intercom.conversations c ON c.id = r.id AND c.updated_at = r.updated_at"
@@ -259,6 +263,7 @@ def write_messages(
         accepted = messages.filter(pl.col("conversation_id").is_in([cid for cid, _ in rows]))
     if accepted.height:
         upsert_messages(conn, accepted, marked=any(marked for _, marked in rows))
+    retrieved_markers = stream(markers)  # noqa: F841
     conn.execute(
         """
         UPDATE intercom.conversations c
@@ -276,15 +281,18 @@ def remove_conversations(
     if not ids:
         return 0
     doomed = pl.DataFrame({"id": ids}, schema={"id": pl.String()}).unique()
-    conn.register("doomed", doomed)
     try:
+        register(conn, "doomed", doomed)
         conn.execute(
             "DELETE FROM intercom.messages WHERE conversation_id IN (SELECT id FROM doomed)"
         )
+        register(conn, "doomed", doomed)
         conn.execute("DELETE FROM intercom.conversations WHERE id IN (SELECT id FROM doomed)")
+        register(conn, "doomed", doomed)
         conn.execute(
             "DELETE FROM intercom.deleted_conversations WHERE id IN (SELECT id FROM doomed)"
         )
+        register(conn, "doomed", doomed)
         conn.execute(
             "INSERT INTO intercom.deleted_conversations (id, deleted_at, detected_via)"
             " SELECT id, ?, ? FROM doomed",

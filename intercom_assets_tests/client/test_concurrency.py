@@ -50,6 +50,26 @@ def test_in_flight_grows_when_latency_rises_and_never_exceeds_the_ceiling(
     assert emulator.status_counts == {200: len(ids)}
 
 
+def test_waiting_for_the_rate_limiters_pacing_does_not_raise_the_limit(
+    emulator: Emulator,
+) -> None:
+    ids = emulator.conversation_ids() * 4  # 96 GETs paced at 20/s: ~5 s
+    emulator.config.faults.latency_ms = 50  # 20/s x 0.05 s x 1.3: 3 in flight needed
+    limits: list[int] = []
+    with make_client(emulator, max_requests_per_minute=1_200, max_concurrency=64) as client:
+        for count, _ in enumerate(client.get_conversations(ids), 1):
+            if count == 24:  # past the first 16 sent before any latency was known
+                emulator.reset_counters()
+            if count >= 24:
+                limits.append(client.controller.limit)
+
+    # Counted from before the pacing, the wait for a slot looked like latency: the limit
+    # (and the GET threads it lets submit) grew towards the ceiling of 64.
+    assert len(limits) == len(ids) - 23
+    assert max(limits) <= 6
+    assert emulator.peak_in_flight <= 6
+
+
 def test_parallel_search_windows_share_the_same_limit(emulator: Emulator) -> None:
     first = FIXED_NOW - 3 * 86_400
     hours = [(first + h * 3_600, first + (h + 1) * 3_600) for h in range(3 * 24 + 1)]

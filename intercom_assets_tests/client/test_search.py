@@ -1,6 +1,8 @@
 """Search: window bounds, pagination, ordering, de-duplication and parallel windows."""
 
+import gc
 import math
+import time
 from collections.abc import Iterable
 
 import pytest
@@ -176,3 +178,36 @@ def test_a_window_of_many_pages_is_split_and_searched_in_parallel(emulator: Emul
     assert sorted(found) == sorted(emulator.conversation_ids())
     assert math.ceil(1_000 / 150) <= emulator.requests["search"] <= math.ceil(1_000 / 150) + 3
     assert emulator.peak_in_flight >= 3  # the rest of the day, one sub-window per page
+
+
+def decoded_conversations() -> int:
+    """Conversation objects alive in this process (a part's `source` has its `type` too)."""
+    gc.collect()
+    return sum(
+        1
+        for o in gc.get_objects()
+        if type(o) is dict and o.get("type") == "conversation" and "admin_assignee_id" in o
+    )
+
+
+@pytest.mark.parametrize(
+    "emulator_config",
+    [EmulatorConfig(seed=7, days=3, conversations_per_day=200, window_seconds=1.0, now=FIXED_NOW)],
+)
+def test_pages_waiting_for_a_busy_consumer_are_held_as_bytes(emulator: Emulator) -> None:
+    windows = [(day, day + 3_600) for day in range(FIXED_NOW - 3 * DAY, FIXED_NOW, 3_600)]
+    with make_client(emulator, max_requests_per_minute=60_000, max_concurrency=8) as client:
+        before = decoded_conversations()  # the emulator's own records
+        pages = client.search_windows("created_at", windows)
+        page = next(pages)
+        sent = -1
+        while sent != emulator.requests["search"]:  # until every search thread waits for us
+            sent = emulator.requests["search"]
+            time.sleep(0.3)
+        held, waiting = decoded_conversations() - before, client.payloads.used
+        pages.close()
+
+    # ~8 per hour: a queue of 4 pages and a page per blocked thread were held decoded
+    assert sent > 6
+    assert held == len(page)
+    assert waiting > 0 and client.payloads.used == 0

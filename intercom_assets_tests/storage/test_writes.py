@@ -165,13 +165,15 @@ def _large_bodies(emulator: Emulator, shift: int) -> list[dict]:
 def test_a_resync_of_a_batch_of_large_bodies_fits_the_write_sessions_memory_cap(db):
     """A newer version of a batch of large bodies replaces every part, inside the write
     session's DuckDB cap: the upsert joins on key columns (an anti join of the batch against
-    the table hashed its bodies and failed to allocate under that cap)."""
+    the table hashed its bodies and failed to allocate under that cap), and appends
+    `INSERT_BYTES` per statement, so even a cap below the default fits (one INSERT of the
+    whole batch allocated 16 MiB at once and failed under 32 MB)."""
     emulator = Emulator(EmulatorConfig(seed=7, days=2, conversations_per_day=250))
     try:
         first, newer = _large_bodies(emulator, 0), _large_bodies(emulator, 60)
     finally:
         emulator.stop()
-    with WriteSession(db, LOG) as session:
+    with WriteSession(db, LOG, memory_limit="32MB") as session:
         for payloads in (first, newer):
             with session.transaction() as conn:
                 _write_messages_in(conn, *payloads)
