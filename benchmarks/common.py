@@ -62,6 +62,40 @@ class RssSampler:
         self._thread.join()
 
 
+class ChildrenRss:
+    """The largest total RSS of this process's children, sampled every 100 ms: the sync's
+    helper process (`intercom_assets/sync/decoding.py`) is the job's memory too."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _children() -> list[str]:
+        found = []
+        for task in Path("/proc/self/task").iterdir():
+            found += (task / "children").read_text().split()
+        return found
+
+    def _run(self, interval: float) -> None:
+        page_mib = os.sysconf("SC_PAGE_SIZE") / 1024**2
+        while not self._stop.wait(interval):
+            total = 0.0
+            for pid in self._children():
+                try:
+                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_mib
+                except (OSError, IndexError, ValueError):
+                    continue  # it exited meanwhile
+            self.peak_mib = max(self.peak_mib, total)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mib
+
+
 def prepare_dagster_home(folder: Path) -> Path:
     """A throw-away DAGSTER_HOME (sqlite storage, telemetry off) so runs leave no trace."""
     home = folder / "dagster_home"

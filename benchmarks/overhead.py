@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -29,7 +30,14 @@ from typing import Any
 if not __package__:  # `python benchmarks/overhead.py`: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import SEARCH_PER_PAGE, Machine, SystemLoad, own_usage, print_table
+from benchmarks.common import (
+    SEARCH_PER_PAGE,
+    ChildrenRss,
+    Machine,
+    SystemLoad,
+    own_usage,
+    print_table,
+)
 from intercom_assets.client import codec
 from intercom_assets.emulator import Emulator, EmulatorConfig
 from intercom_assets.storage import prepare_database, reader
@@ -70,6 +78,12 @@ def record_templates(
     return items, conversations, days
 
 
+def _children_cpu() -> float:
+    """CPU seconds of the children waited for (the helper process, once the step is done)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()  # UTF-8, like the API
 
@@ -81,6 +95,7 @@ class RecordedClient:
         self._items, self._conversations = items, conversations
         self._count = count
         self.decode_seconds = 0.0
+        self._bodies = [_split_at_id(body) for body in conversations]
 
     def _decode(self, templates: list[bytes], index: int) -> dict[str, Any]:
         started = time.perf_counter()
@@ -105,9 +120,25 @@ class RecordedClient:
         for page in self.search_windows(field, windows):
             yield whole, page
 
-    def get_conversations(self, ids: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def get_conversations(
+        self, ids: Iterable[str], *, decode: bool = True
+    ) -> Iterator[tuple[str, dict[str, Any] | bytes]]:
+        """Decoded here, or (`decode=False`) the body's bytes under the replayed id."""
         for cid in ids:
-            yield cid, self._decode(self._conversations, int(cid) - FIRST_ID)
+            index = int(cid) - FIRST_ID
+            if decode:
+                yield cid, self._decode(self._conversations, index)
+            else:
+                head, tail = self._bodies[index % len(self._bodies)]
+                yield cid, b"".join((head, cid.encode(), tail))
+
+
+def _split_at_id(body: bytes) -> tuple[bytes, bytes]:
+    """A recorded body around its conversation id's digits: the bytes before and after."""
+    payload = json.loads(body)
+    payload["id"] = "\0"
+    head, tail = _encode(payload).split(b'"\\u0000"')
+    return head + b'"', b'"' + tail
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     window = SyncWindow(today - timedelta(days=days - 1), today + timedelta(days=1))
     with tempfile.TemporaryDirectory(prefix="intercom-overhead-") as scratch:
         database = str(args.database or Path(scratch) / "intercom.duckdb")
-        load = SystemLoad(lambda: own_usage()[0])
+        load = SystemLoad(lambda: own_usage()[0] + _children_cpu())
+        helper = ChildrenRss()
         started = time.perf_counter()
         prepare_database(database, log)
         searched = sync_conversations(client, database, window, log)  # type: ignore[arg-type]
@@ -143,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         synced = sync_messages(client, database, window.start, window.end, log)  # type: ignore[arg-type]
         finished = time.perf_counter()
         load_line = load.line()
+        helper_mib = helper.stop()
         with reader(database, log) as conn:
             stored = conn.execute("SELECT count(*) FROM intercom.messages").fetchone()[0]
         size_mib = Path(database).stat().st_size / 1024**2
@@ -167,10 +200,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{messages_phase:.1f} s ({args.conversations / messages_phase:,.0f} conv/s, "
             f"{messages / messages_phase:,.0f} msg/s)",
         ),
-        ("of which JSON decoding of payloads", f"{client.decode_seconds:.1f} s"),
+        ("of which JSON decoding in this process", f"{client.decode_seconds:.1f} s"),
         ("unusable records", str(len(searched.rejected) + len(synced.rejected))),
         ("DuckDB file size", f"{size_mib:,.0f} MiB"),
         ("**peak RSS**", f"**{own_usage()[1]:,.0f} MiB**"),
+        ("peak RSS of the helper process (decoding GET bodies)", f"{helper_mib:,.0f} MiB"),
     ]
     print_table(
         f"Overhead mode: {args.conversations:,} conversations from {args.templates:,} recorded "
@@ -184,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "messages": messages,
             "seconds": total,
             "peak_rss_mib": own_usage()[1],
+            "helper_rss_mib": helper_mib,
             "file_mib": size_mib,
             "load": load_line,
         }

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{size:,} conversations, {messages:,} messages",
                     f"{seconds:,.1f} s; **{size / seconds:,.0f} conv/s**, "
                     f"{messages / seconds:,.0f} msg/s; **peak RSS {run['peak_rss_mib']:,.0f} "
-                    f"MiB**; DuckDB {run['file_mib'] * 1e6 / max(messages, 1):,.0f} MiB per "
+                    f"MiB** (+ helper process {run.get('helper_rss_mib', 0):,.0f} MiB); DuckDB "
+                    f"{run['file_mib'] * 1e6 / max(messages, 1):,.0f} MiB per "
                     f"10^6 messages; {run['load']}",
                 )
             )

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -324,17 +325,21 @@ class IntercomClient:
         self._http.release_payload(size)
         return payload
 
-    def _held_get(self, conversation_id: str) -> tuple[Conversation | None, int]:
+    def _held_get(
+        self, conversation_id: str, decode: bool = True
+    ) -> tuple[Conversation | bytes | None, int]:
         path = f"/conversations/{quote(str(conversation_id), safe='')}"
         try:
-            return self._http.request_held("GET", path, endpoint="get")
+            return self._http.request_held(
+                "GET", path, endpoint="get", decode=codec.loads if decode else None
+            )
         except IntercomNotFoundError:
             self.stats.count("not_found")
             return None, 0
 
     def get_conversations(
-        self, ids: Iterable[str] | IdFeed
-    ) -> Iterator[tuple[str, Conversation | IntercomError | None]]:
+        self, ids: Iterable[str] | IdFeed, *, decode: bool = True
+    ) -> Iterator[tuple[str, Any]]:
         """GET many conversations concurrently; yields (id, result) in completion order.
 
         About as many ids are in flight as the concurrency controller allows (a few more wait
@@ -343,9 +348,10 @@ class IntercomClient:
         grows while the GETs run (a search feeding them): it is waited on only when nothing
         is in flight. A per-id failure (retries exhausted, a rejected request) is yielded as
         the value so the caller can record it and go on; auth / permission / version errors
-        are raised.
+        are raised. Without `decode` each result is the body's bytes (see `request_held`).
         """
         source = id_source(ids)
+        get = partial(self._held_get_or_error, decode=decode)
         pending: dict[Future[Any], str] = {}
         exhausted = False
 
@@ -358,7 +364,7 @@ class IntercomClient:
             if taken is None:
                 exhausted = True
             for cid in taken or ():
-                pending[pool.submit(self._held_get_or_error, cid)] = cid
+                pending[pool.submit(get, cid)] = cid
 
         with ElasticPool(self.max_concurrency, "intercom-get") as pool:
             try:
@@ -385,10 +391,10 @@ class IntercomClient:
             self._http.release_payload(future.result()[1])
 
     def _held_get_or_error(
-        self, conversation_id: str
-    ) -> tuple[Conversation | IntercomError | None, int]:
+        self, conversation_id: str, decode: bool = True
+    ) -> tuple[Conversation | bytes | IntercomError | None, int]:
         try:
-            return self._held_get(conversation_id)
+            return self._held_get(conversation_id, decode)
         except (IntercomRequestError, IntercomUnavailableError) as exc:
             return exc, 0
 

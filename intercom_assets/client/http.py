@@ -112,11 +112,15 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], int]:
+        decode: Callable[[bytes], Any] | None = codec.loads,
+    ) -> tuple[Any, int]:
         """`request`, plus the body's size, which stays counted in the payload budget until
-        the caller passes it to `release_payload` (when its consumer has taken the payload)."""
+        the caller passes it to `release_payload` (when its consumer has taken the payload).
+
+        With `decode=None` the answer is the body's bytes, for a consumer that decodes it
+        elsewhere (another process): its JSON is then not checked here."""
         payload, content = self.request_bytes(
-            method, path, endpoint=endpoint, params=params, body=body
+            method, path, endpoint=endpoint, params=params, body=body, decode=decode
         )
         return payload, len(content)
 
@@ -128,8 +132,8 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
-        decode: Callable[[bytes], Any] = codec.loads,
-    ) -> tuple[dict[str, Any], bytes]:
+        decode: Callable[[bytes], Any] | None = codec.loads,
+    ) -> tuple[Any, bytes]:
         """`request_held` with the body itself: a caller that holds a payload a while can
         keep these bytes (counted in the budget, `len(content)`) instead of the decoded tree,
         ~3x larger, and decode them again when it is consumed. `decode` (raising ValueError
@@ -167,8 +171,8 @@ class Transport:
         endpoint: str,
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
-        decode: Callable[[bytes], Any],
-    ) -> tuple[dict[str, Any], bytes] | _Retry:
+        decode: Callable[[bytes], Any] | None,
+    ) -> tuple[Any, bytes] | _Retry:
         """One HTTP attempt under the payload budget, the concurrency controller and the rate
         limiter. Returns (payload, body held); non-retryable responses raise here."""
         estimate = self._size_estimate(endpoint)
@@ -197,7 +201,7 @@ class Transport:
             outcome = self._interpret(
                 response.status_code, content, rate, f"{method} {path}", decode
             )
-            if isinstance(outcome, dict):
+            if not isinstance(outcome, _Retry):
                 size = len(content)
                 self._record_size(endpoint, size)
                 return outcome, content
@@ -223,8 +227,8 @@ class Transport:
         content: bytes,
         rate: RateHeaders | None,
         label: str,
-        decode: Callable[[bytes], Any],
-    ) -> dict[str, Any] | _Retry:
+        decode: Callable[[bytes], Any] | None,
+    ) -> dict[str, Any] | bytes | _Retry:
         if status == 429:
             self._stats.count("rate_limited")
             reset_in = rate.reset - time.time() if rate and rate.reset is not None else None
@@ -242,6 +246,8 @@ class Transport:
             return _Retry("HTTP 404 without Intercom's not_found error (a gateway?)", status=404)
         if status >= 400:
             raise client_error(status, content, request=label, api_version=self.api_version)
+        if decode is None:
+            return content
         try:
             payload = decode(content)
         except ValueError:

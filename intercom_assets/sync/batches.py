@@ -2,8 +2,9 @@
 
 Decoded GET payloads are Python trees of ~40 KB per conversation, and a batch waits in the
 writer's queue behind up to two others. So every `CHUNK` conversations the fetching thread
-turns the payloads into what a write needs (their messages frame and version rows, which do
-not depend on what is stored) and keeps only the payloads without their parts. That holds
+(or the helper process of `decoding.py`) turns the payloads into their message rows and keeps
+only the payloads without their parts; once per batch the rows are deduplicated and the
+version rows built (neither depends on what is stored). That holds
 a batch in Arrow strings instead of dicts, lets a batch be larger (fewer statements, each a
 join against the conversations table) and moves the transforms off the writer thread, so
 they run while DuckDB (which releases the GIL) writes the previous batch.
@@ -17,12 +18,24 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.storage.columns import UTC_TS
+from intercom_assets.sync.privacy import Privacy
 from intercom_assets.sync.transforms import (
+    MESSAGE_KEY,
     Rejected,
     conversation_versions,
-    messages_frame,
+    message_rows,
     newest,
 )
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """A batch closes at whichever comes first."""
+
+    conversations: int
+    parts: int
+    bytes: int
+
 
 # Conversations transformed together: enough to amortise building frames, few enough that
 # the payloads held before it stay small.
@@ -74,29 +87,33 @@ def _without_part_list(conversation: Any) -> Any:
     return light
 
 
-def prepare(conversations: list[dict[str, Any]], synced_at: datetime) -> Prepared:
-    """Transform retrieved payloads into a `Prepared` chunk (the payloads can then go)."""
-    messages = messages_frame(conversations, synced_at)
-    return Prepared(
-        [_without_part_list(c) for c in conversations],
-        conversation_versions(conversations, digests=False),
-        messages.frame,
-        messages.rejected,
-    )
+@dataclass(frozen=True)
+class Chunk:
+    """`CHUNK` transformed payloads: their light copies, message rows (keys not deduplicated
+    yet) and rejections."""
+
+    found: list[Any]
+    messages: pl.DataFrame
+    rejected: list[Rejected]
 
 
-def combine(chunks: list[Prepared]) -> Prepared:
-    """One `Prepared` of several chunks, newest version per id and per message as in one."""
-    if len(chunks) == 1:
-        return chunks[0]
-    versions = pl.concat([c.versions for c in chunks])
-    versions = versions.sort("updated_at", maintain_order=True).unique(
-        "id", keep="last", maintain_order=True
-    )
+def prepare(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Chunk:
+    """Transform retrieved payloads into a `Chunk` (the payloads can then go)."""
+    messages = message_rows(conversations, synced_at, privacy)
+    return Chunk([_without_part_list(c) for c in conversations], messages.frame, messages.rejected)
+
+
+def combine(chunks: list[Chunk]) -> Prepared:
+    """One `Prepared` of a batch's chunks, newest version per id and per message as in one
+    transform (sorted and deduplicated once, here: light copies keep `updated_at`)."""
+    found = [conversation for c in chunks for conversation in c.found]
+    frames = [c.messages for c in chunks]
     return Prepared(
-        [conversation for c in chunks for conversation in c.found],
-        versions,
-        newest(pl.concat([c.messages for c in chunks]), ["conversation_id", "id"]),
+        found,
+        conversation_versions(found, digests=False),
+        newest(frames[0] if len(frames) == 1 else pl.concat(frames), MESSAGE_KEY),
         [rejected for c in chunks for rejected in c.rejected],
     )
 
@@ -119,7 +136,7 @@ class Batch:
     """Retrieved conversations and 404'd ids committed together in one transaction."""
 
     synced_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    chunks: list[Prepared] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     conversations: int = 0
@@ -140,6 +157,13 @@ class Batch:
         if len(self.pending) >= CHUNK:
             self._prepare_pending()
 
+    def add_chunk(self, chunk: Chunk, parts: int, size: int) -> None:
+        """Count in payloads prepared elsewhere (`decoding.py`), with their weights."""
+        self.conversations += len(chunk.found)
+        self.parts += parts
+        self.bytes += size
+        self.chunks.append(chunk)
+
     def _prepare_pending(self) -> None:
         if self.pending:
             self.chunks.append(prepare(self.pending, self.synced_at))
@@ -148,6 +172,6 @@ class Batch:
     def prepared(self) -> Prepared:
         """Every retrieved conversation of the batch, prepared (its ids and counts too)."""
         self._prepare_pending()
-        prepared = combine(self.chunks) if self.chunks else prepare([], self.synced_at)
+        prepared = combine(self.chunks or [prepare([], self.synced_at)])
         _ = (prepared.ids, prepared.counts)  # computed here, not on the writer thread
         return prepared

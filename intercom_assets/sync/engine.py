@@ -37,6 +37,7 @@ from intercom_assets.sync.transforms import (
     Rejected,
     conversation_versions,
     conversations_frame,
+    payload_digests,
 )
 from intercom_assets.sync.tuning import tuned_for_bulk_json
 from intercom_assets.sync.writer import BackgroundWriter
@@ -184,14 +185,20 @@ def search_and_upsert(
                     window_days[str(item["id"])] = day_of(start)
             yield page
 
-    def write(batch: list[dict[str, Any]], versions: pl.DataFrame) -> None:
+    def write(
+        batch: list[dict[str, Any]], digests: list[str | None], versions: pl.DataFrame
+    ) -> None:
         def attempt() -> tuple[int, list[Rejected], ConversationChanges, set[str]]:
             with session.transaction() as conn:
                 current, older, unsynced = version_states(conn, versions)
-                pending = full_payloads(without_ids(batch, current | older))
-                if not pending:
+                kept = indices_without(batch, current | older)
+                if not kept:
                     return len(current | older), [], ConversationChanges(0, 0, 0), unsynced
-                transformed = conversations_frame(pending, utc_now())
+                transformed = conversations_frame(
+                    full_payloads([batch[n] for n in kept]),
+                    utc_now(),
+                    digests=[digests[n] for n in kept],
+                )
                 frame = transformed.frame
                 changes = upsert_conversations(conn, frame)
                 # New ids the transform rejected are not stored: nothing to fetch.
@@ -218,8 +225,10 @@ def search_and_upsert(
             result.newest_updated_at = max(result.newest_updated_at or 0, newest)
 
     for batch in _batched(pages(), batch_size, first=1 if feed is not None else None):
-        # Computed here, beside the searches, so the writer thread mostly waits on DuckDB.
-        submit(partial(write, batch, conversation_versions(batch)))
+        # Computed here, beside the searches, so the writer thread mostly waits on DuckDB;
+        # each digest once (the rows written reuse them).
+        digests = payload_digests(batch)
+        submit(partial(write, batch, digests, conversation_versions(batch, digests=digests)))
         progress.advance(len(batch))
     return progress
 
@@ -258,11 +267,16 @@ def spill_directory(database: str) -> str | None:
 
 def without_ids(conversations: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
     """The conversations whose id is not in `ids` (records without an id are kept)."""
+    return [conversations[n] for n in indices_without(conversations, ids)]
+
+
+def indices_without(conversations: list[dict[str, Any]], ids: set[str]) -> list[int]:
+    """Positions of `without_ids`' conversations."""
     kept = []
-    for conversation in conversations:
+    for n, conversation in enumerate(conversations):
         cid = conversation.get("id") if isinstance(conversation, dict) else None
         if cid is None or str(cid) not in ids:
-            kept.append(conversation)
+            kept.append(n)
     return kept
 
 

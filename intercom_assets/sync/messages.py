@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import IntercomClient, IntercomError
+from intercom_assets.client.errors import IntercomRequestError, IntercomUnavailableError
 from intercom_assets.client.feed import IdFeed
 from intercom_assets.storage import (
     WriteSession,
@@ -29,8 +30,9 @@ from intercom_assets.storage import (
     transaction,
     write_messages,
 )
-from intercom_assets.sync.batches import Batch, Prepared
+from intercom_assets.sync.batches import Batch, FetchLimits, Prepared
 from intercom_assets.sync.days import DayLedger
+from intercom_assets.sync.decoding import PROCESS_MIN_CONVERSATIONS, Decoder, helper_pool
 from intercom_assets.sync.engine import created_days_of, run_job, utc_now, without_ids
 from intercom_assets.sync.progress import Progress
 from intercom_assets.sync.transforms import (
@@ -54,15 +56,6 @@ class MessagesResult:
     newest_updated_at: int | None = None
 
 
-@dataclass(frozen=True)
-class FetchLimits:
-    """A batch closes at whichever comes first."""
-
-    conversations: int
-    parts: int
-    bytes: int
-
-
 # Conversations per messages transaction: a crash loses at most this many GETs. Smaller
 # batches hold less memory; a held connection (WriteSession) keeps them cheap to commit.
 MESSAGES_BATCH_CONVERSATIONS = 250
@@ -83,19 +76,21 @@ def sync_messages(
     batch_messages: int = 5_000,
     batch_bytes: int = MESSAGES_BATCH_BYTES,
     days: DayLedger | None = None,
+    helper_from: int = PROCESS_MIN_CONVERSATIONS,
 ) -> MessagesResult:
     """GET every stale conversation concurrently and write its messages with its marker.
 
     A batch closes at whichever comes first: conversations, parts or bytes of bodies, so
     conversations with large bodies cannot make a batch (and the writer queue) balloon. A
     conversation that cannot be retrieved this run marks its day failed (it stays stale, so
-    the next run fetches it); the other days are unaffected.
+    the next run fetches it); the other days are unaffected. From `helper_from` stale
+    conversations on, their bodies are decoded in a helper process (`decoding.py`).
     """
     with transaction(database, log) as conn:
         stale = stale_conversation_ids(conn, start, end)
     result = MessagesResult(stale=stale.len(), days=days or DayLedger())
     limits = FetchLimits(batch_conversations, batch_messages, batch_bytes)
-    sync_stale(client, database, stale, result, log, limits)
+    sync_stale(client, database, stale, result, log, limits, helper_from)
     mark_unusable(database, result, log)
     return result
 
@@ -107,9 +102,11 @@ def sync_stale(
     result: MessagesResult,
     log: logging.Logger,
     limits: FetchLimits,
+    helper_from: int = PROCESS_MIN_CONVERSATIONS,
 ) -> None:
     """GET the `stale` ids and write their messages (the messages step's main loop)."""
-    _fetch_and_write(client, database, _python_ids(stale), stale.len(), result, log, limits)
+    ids = _python_ids(stale)
+    _fetch_and_write(client, database, ids, stale.len(), result, log, limits, helper_from)
 
 
 def mark_unusable(database: str, result: MessagesResult, log: logging.Logger) -> None:
@@ -140,7 +137,9 @@ def sync_conversation_ids(
     unique = list(dict.fromkeys(ids))
     result = MessagesResult(stale=len(unique))
     limits = FetchLimits(batch_conversations, batch_messages, batch_bytes)
-    _fetch_and_write(client, database, iter(unique), len(unique), result, log, limits, True)
+    _fetch_and_write(
+        client, database, iter(unique), len(unique), result, log, limits, count_rows=True
+    )
     return result
 
 
@@ -152,16 +151,17 @@ def _fetch_and_write(
     result: MessagesResult,
     log: logging.Logger,
     limits: FetchLimits,
+    helper_from: int = PROCESS_MIN_CONVERSATIONS,
+    *,
     count_rows: bool = False,
 ) -> None:
     progress = Progress(log, "conversations retrieved", total)
+    fetch = fetch_and_submit if total < helper_from else fetch_and_submit_decoded
     with (
         WriteSession(database, log) as session,
         BackgroundWriter(run_job, on_idle=session.release) as writer,
     ):
-        fetch_and_submit(
-            client, ids, progress, result, log, limits, session, writer.submit, count_rows
-        )
+        fetch(client, ids, progress, result, log, limits, session, writer.submit, count_rows)
     log_fetched(log, progress, result)
 
 
@@ -196,6 +196,49 @@ def fetch_and_submit(
             batch = Batch()
     if batch.size:
         _submit_batch(session, batch, result, log, submit, count_rows)
+
+
+def fetch_and_submit_decoded(
+    client: IntercomClient,
+    ids: Iterator[str],
+    progress: Progress,
+    result: MessagesResult,
+    log: logging.Logger,
+    limits: FetchLimits,
+    session: WriteSession,
+    submit: Callable[[Callable[[], None]], None],
+    count_rows: bool = False,
+) -> None:
+    """`fetch_and_submit` with the bodies decoded and prepared in a helper process."""
+
+    def refetch(conversation_id: str, batch: Batch) -> None:
+        """A body that was not a JSON object: GET it again, decoded (and retried) here."""
+        try:
+            payload = client.get_conversation(conversation_id)
+        except (IntercomRequestError, IntercomUnavailableError) as error:
+            log.warning("Skipping conversation %s this run: %s", conversation_id, error)
+            result.unusable.append(conversation_id)
+            return
+        if payload is None:
+            batch.gone.append(conversation_id)
+        else:
+            batch.add(payload)
+
+    with helper_pool() as pool:
+        decoder = Decoder(pool, limits, refetch)
+
+        def batches() -> Iterator[Batch]:
+            for conversation_id, body in client.get_conversations(ids, decode=False):
+                progress.advance()
+                if isinstance(body, IntercomError):
+                    log.warning("Skipping conversation %s this run: %s", conversation_id, body)
+                    result.unusable.append(conversation_id)
+                else:
+                    yield from decoder.add(conversation_id, body)
+            yield from decoder.finish()
+
+        for batch in batches():
+            _submit_batch(session, batch, result, log, submit, count_rows)
 
 
 def _submit_batch(

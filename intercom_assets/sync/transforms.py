@@ -6,6 +6,7 @@ record without a usable id or timestamps is returned as a rejection instead of r
 one bad record never fails a run.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from intercom_assets.sync.privacy import Privacy
 
 CONVERSATION_SCHEMA: dict[str, pl.DataType] = CONVERSATIONS.frame_schema()
 MESSAGE_SCHEMA: dict[str, pl.DataType] = MESSAGES.frame_schema()
+MESSAGE_KEY = list(MESSAGES.key)
 
 _TIMESTAMP_COLUMNS = ("created_at", "updated_at", "waiting_since", "snoozed_until")
 _MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -131,23 +133,32 @@ def _digest(conversation: dict[str, Any]) -> str:
     return payload_digest(conversation)
 
 
+def payload_digests(conversations: Sequence[Any]) -> list[str | None]:
+    """`payload_digest` of each payload (None for a record that is not an object); a
+    summary's was computed with it."""
+    return [_digest(c) if isinstance(c, dict) else None for c in conversations]
+
+
 def conversation_versions(
-    conversations: list[dict[str, Any]], *, digests: bool = True
+    conversations: Sequence[Any], *, digests: bool | Sequence[str | None] = True
 ) -> pl.DataFrame:
     """(id, updated_at[, payload_digest]) of each usable conversation, newest per id.
 
     Enough to skip unchanged ones cheaply: a change that keeps `updated_at` still changes
-    the digest.
+    the digest. `digests` may be the payloads' `payload_digests`, already computed.
     """
+    known = None if digests is False else digests
+    if known is True:
+        known = payload_digests(conversations)
     rows = [
-        (_text(c.get("id")), _epoch(c.get("updated_at")), _digest(c) if digests else None)
-        for c in conversations
+        (_text(c.get("id")), _epoch(c.get("updated_at")), known[n] if known is not None else None)
+        for n, c in enumerate(conversations)
         if isinstance(c, dict)
     ]
     usable = [row for row in rows if row[0] is not None and row[1] is not None]
     schema = {"id": pl.String(), "updated_at": pl.Int64(), "payload_digest": pl.String()}
     frame = pl.DataFrame(usable, schema=schema, orient="row")
-    if not digests:
+    if known is None:
         frame = frame.drop("payload_digest")
     frame = frame.sort("updated_at", maintain_order=True).unique(
         "id", keep="last", maintain_order=True
@@ -156,14 +167,20 @@ def conversation_versions(
 
 
 def conversations_frame(
-    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+    conversations: list[dict[str, Any]],
+    synced_at: datetime,
+    privacy: Privacy | None = None,
+    *,
+    digests: Sequence[str | None] | None = None,
 ) -> Transformed:
     """One row per usable conversation; `conversation_parts` is left out of `raw`.
 
     The digest is of the payload as Intercom sent it (before any privacy scrubbing), so it
-    compares with `conversation_versions` of the next search.
+    compares with `conversation_versions` of the next search; `digests` are those already
+    computed (`payload_digests` of the same payloads).
     """
-    digests = [payload_digest(c) if isinstance(c, dict) else None for c in conversations]
+    if digests is None:
+        digests = payload_digests(conversations)
     conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = [c for c in CONVERSATION_SCHEMA if c != "synced_at"]
     rows: dict[str, list[Any]] = {name: [] for name in columns}
@@ -286,6 +303,18 @@ def messages_frame(
     conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
 ) -> Transformed:
     """The opening message (`part_type='source'`) plus every part of each retrieved conversation."""
+    messages = message_rows(conversations, synced_at, privacy)
+    return Transformed(newest(messages.frame, MESSAGE_KEY), messages.rejected)
+
+
+def message_rows(
+    conversations: list[dict[str, Any]], synced_at: datetime, privacy: Privacy | None = None
+) -> Transformed:
+    """`messages_frame` in payload order, before `newest`: a key seen twice is still twice.
+
+    A batch transforms its payloads a chunk at a time and keeps the newest of each key once,
+    over all its chunks (each sort and dedup is another pass over the batch's rows).
+    """
     conversations = (privacy or Privacy.from_env()).scrub_all(conversations)
     columns = _MessageColumns()
     add = columns.add
@@ -318,7 +347,7 @@ def messages_frame(
     frame = _finish(columns.rows, MESSAGE_SCHEMA).with_columns(
         pl.lit(synced_at).cast(UTC_TS).alias("synced_at")
     )
-    return Transformed(newest(frame, ["conversation_id", "id"]), rejected)
+    return Transformed(frame, rejected)
 
 
 def newest(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
