@@ -20,6 +20,7 @@ from intercom_assets.analytics.metrics import MetricsChange
 from intercom_assets.analytics.schema import TABLES
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.storage import transaction
+from intercom_assets.storage.connection import SCAN_MEMORY_LIMIT
 
 CHECK_ONE_ROW = "one_metrics_row_per_conversation"
 CHECK_NON_NEGATIVE = "durations_from_creation_not_negative"
@@ -111,11 +112,6 @@ def metric_check_specs(spec: MirrorSpec) -> list[dg.AssetCheckSpec]:
     ]
 
 
-# One transaction holds a backfill's new metrics rows until it commits: ~45 MB at 10^5
-# conversations, over the readers' 48 MB (`test_metrics_memory`, 128,000 conversations).
-REFRESH_MEMORY_LIMIT = "96MB"
-
-
 def refresh_metrics(
     database: str,
     log: logging.Logger,
@@ -126,7 +122,7 @@ def refresh_metrics(
 ) -> MetricsChange:
     """Recompute, in one transaction, what the sync changed in `window` or on `days`, or
     (`removed`) the rows of conversations no longer stored. Nothing changed: nothing runs."""
-    with transaction(database, log, config={"memory_limit": REFRESH_MEMORY_LIMIT}) as conn:
+    with transaction(database, log, config={"memory_limit": SCAN_MEMORY_LIMIT}) as conn:
         if removed:
             change = metrics.refresh_removed(conn)
         elif window is not None:

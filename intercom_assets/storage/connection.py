@@ -36,6 +36,10 @@ DEFAULT_CONFIG = {"memory_limit": "48MB"}
 # The write session's: it is open through most of a sync, and its pool filled to the cap was
 # the job's RSS peaks (WriteSession closes rose by up to 100 MiB at 96 MB, 54 at 48 MB in
 # benchmarks/bound.py). 32 MB also fits, but its transactions took ~5x longer (spilling).
+# Statements over a whole backfill or mirror (the metrics refresh's one transaction, the data
+# checks' aggregates) hold memory in proportion to it: at 10^5 conversations both overflowed
+# 48 MB and failed the sync step (`test_metrics_memory`, 128,000 conversations).
+SCAN_MEMORY_LIMIT = "96MB"
 WRITE_MEMORY_LIMIT = "48MB"
 # Rows per row group of what this package writes (DuckDB's default is 122,880). A checkpoint
 # stores the trailing, partly filled row group and later appends start a new one; DuckDB then
@@ -232,9 +236,11 @@ def prepare_database(database: str, log: logging.Logger, *, keyed: bool | None =
 
 
 @contextmanager
-def reader(database: str, log: logging.Logger) -> Iterator[duckdb.DuckDBPyConnection]:
+def reader(
+    database: str, log: logging.Logger, *, config: dict | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short read-only connection, the supported way to query between a sync's batches."""
-    conn = connect(database, log, read_only=True)
+    conn = connect(database, log, read_only=True, config=config)
     try:
         yield conn
     finally:

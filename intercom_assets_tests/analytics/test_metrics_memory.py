@@ -7,8 +7,11 @@ from pathlib import Path
 import polars as pl
 
 from intercom_assets.emulator import Emulator, EmulatorConfig
+from intercom_assets.mirror.checks.integrity import INTEGRITY_CHECKS
 from intercom_assets.mirror.metrics import refresh_metrics
 from intercom_assets.storage import prepare_database, reader, transaction, write_messages
+from intercom_assets.storage.checks import problems
+from intercom_assets.storage.connection import SCAN_MEMORY_LIMIT
 from intercom_assets.sync.transforms import conversations_frame, messages_frame
 
 LOG = logging.getLogger("metrics-memory")
@@ -45,12 +48,16 @@ def test_a_backfill_of_128000_conversations_recomputes_its_metrics_in_one_refres
     tmp_path: Path,
 ) -> None:
     """One INSERT over 20,000 overflowed the cap (the sync of that backfill failed after its
-    last batch), chunks of `metrics.CHUNK` do not; 100,000 overflowed the readers' 48 MB and
-    fit the writers' cap the refresh now runs with."""
+    last batch), chunks of `metrics.CHUNK` do not. 10^5 overflowed 48 MB in the refresh and
+    in the data checks after it; both run at `SCAN_MEMORY_LIMIT`."""
     database = str(tmp_path / "mirror.duckdb")
     _mirror(database)
     change = refresh_metrics(database, LOG, window=EVERYTHING)
-    with reader(database, LOG) as conn:
+    with reader(database, LOG, config={"memory_limit": SCAN_MEMORY_LIMIT}) as conn:
+        # The data checks the sync step runs next, over the same whole mirror: none fails.
+        assert [problems(conn, check.sql) for check in INTEGRITY_CHECKS] == [
+            [] for _ in INTEGRITY_CHECKS
+        ]
         (rows,) = conn.execute("SELECT count(*) FROM intercom.conversation_metrics").fetchone()
         (days,) = conn.execute(
             "SELECT sum(conversations) FROM intercom.daily_support_metrics"
