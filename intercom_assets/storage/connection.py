@@ -48,6 +48,11 @@ WRITE_MEMORY_LIMIT = "48MB"
 # (`benchmarks/overhead.py` at 10^5: 7.0 GB written for a 2.1 GB file, 4.5 GB at 32,768,
 # no merge at all); smaller groups merge what is left over in one small rewrite.
 ROW_GROUP_ROWS = 32_768
+# Storage format of a file this package creates: the oldest with ZSTD for strings (the long
+# text columns, see `columns.TEXT`), readable by DuckDB >= 1.2. A stored message took ~1.9 KB
+# in the default format (v0.10, uncompressed text). An existing file keeps its own format: the
+# option would upgrade an older one and fails on a newer one.
+STORAGE_VERSION = "v1.2.0"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -68,15 +73,18 @@ def attach(
     """ATTACH the mirror as `alias`, retrying while another process holds its lock.
 
     A writable local file gets `ROW_GROUP_ROWS`: the setting belongs to the attach (not the
-    file), and a connection with the default would merge this package's row groups.
+    file), and a connection with the default would merge this package's row groups. A file
+    created here gets `STORAGE_VERSION`.
     """
     quoted = database.replace("'", "''")
     if read_only:
         mode = " (READ_ONLY)"
     elif database.startswith("md:"):
         mode = ""
-    else:
+    elif database == ":memory:" or Path(database).exists():
         mode = f" (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+    else:
+        mode = f" (ROW_GROUP_SIZE {ROW_GROUP_ROWS}, STORAGE_VERSION '{STORAGE_VERSION}')"
     delay, waited = 0.05, 0.0
     while True:
         try:
