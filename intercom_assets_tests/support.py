@@ -25,7 +25,7 @@ from intercom_assets.mirror.resources import IntercomResource
 from intercom_assets.mirror.sensor import TickLimits, build_updates_sensor
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.updates.run_requests import RANGE_END_TAG, RANGE_START_TAG, RUN_KEY_TAG
-from intercom_assets.storage import PART_LIMIT, reader
+from intercom_assets.storage import PART_LIMIT, prepare_database, reader, transaction
 
 REPO = Path(__file__).parents[1]
 # A fixed "now" (2026-11-20 15:30:00 UTC) keeps partition keys and timestamps reproducible.
@@ -549,3 +549,33 @@ def created_on(emulator: Emulator, day: date) -> list[str]:
         for conversation_id in emulator.conversation_ids()
         if start <= emulator.snapshot(conversation_id)["created_at"] < start + 86_400
     ]
+
+
+BULK_FIRST_DAY = datetime(2026, 8, 1, tzinfo=UTC)
+BULK_UPDATED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def bulk_mirror(
+    database: str, conversations: int, days: int, *, parts: int = 0, synced: bool = False
+) -> None:
+    """A mirror of `conversations` minimal rows spread evenly over `days` days from
+    BULK_FIRST_DAY (ids 100000000 up, each reporting 3 parts), and `parts` messages for each
+    (the first its source; ids 200000000 up), built in SQL in seconds: for queries whose
+    memory grows with the mirror. `synced` marks the messages read at updated_at."""
+    log, n = logging.getLogger("bulk-mirror"), conversations
+    prepare_database(database, log)
+    with transaction(database, log) as conn:
+        conn.execute(
+            "INSERT INTO intercom.conversations"
+            " (id, created_at, updated_at, synced_at, parts_reported, messages_synced_updated_at)"
+            " SELECT (100000000 + i)::VARCHAR, ? + to_seconds(i * (86400 * ?) // ?), ?, now(), 3,"
+            " CASE WHEN ? THEN ? END FROM range(?) t(i)",
+            [BULK_FIRST_DAY, days, n, BULK_UPDATED, synced, BULK_UPDATED, n],
+        )
+        conn.execute(
+            "INSERT INTO intercom.messages (conversation_id, id, part_type, body, synced_at)"
+            " SELECT (100000000 + i // ?)::VARCHAR, (200000000 + i)::VARCHAR,"
+            " CASE WHEN i % ? = 0 THEN 'source' ELSE 'comment' END, '<p>hi</p>', now()"
+            " FROM range(?) t(i)",
+            [max(parts, 1), max(parts, 1), n * parts],
+        )

@@ -16,7 +16,6 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 from urllib.parse import quote
@@ -46,8 +45,19 @@ from intercom_assets.client.queries import (
     window_query,
 )
 from intercom_assets.client.ratelimit import RateLimiter
-from intercom_assets.client.scan import scan_page, summarized
+from intercom_assets.client.scan import scan_page
 from intercom_assets.client.stats import RequestStats
+from intercom_assets.client.windows import (
+    HeldPage,
+    RecentIds,
+    Split,
+    Window,
+    WindowFailed,
+    conversation_items,
+    disjoint,
+    release_queued,
+    split_window,
+)
 
 Conversation = dict[str, Any]
 DELETED_PER_PAGE = 60
@@ -146,11 +156,13 @@ class IntercomClient:
         cursor: str | None = None
         while True:
             body = search_body(query, per_page=per_page, starting_after=cursor, sort=sort)
-            payload, size = self._http.request_held(
+            payload, content = self._http.request_bytes(
                 "POST", "/conversations/search", endpoint="search", body=body
             )
+            size = len(content)
+            del content
             try:
-                page = _items(payload, "POST /conversations/search")
+                page = conversation_items(payload, "POST /conversations/search")
             except IntercomError:
                 self._http.release_payload(size)
                 raise
@@ -170,7 +182,7 @@ class IntercomClient:
         extra_filters: list[dict[str, Any]] | None = None,
     ) -> Iterator[list[Conversation]]:
         """Conversations with `start <= field < end`, ascending by `field`, each id once."""
-        recent = _RecentIds()
+        recent = RecentIds()
         query = window_query(field, start, end, extra_filters)
         for page in self.search_pages(query, sort=ascending(field)):
             if fresh := recent.unseen(page):
@@ -222,7 +234,7 @@ class IntercomClient:
     ) -> Iterator[tuple[tuple[int, int], list[Conversation]]]:
         """`search_windows`, each page with the (sub-)window it came from; with `summaries`,
         its items are `scan.Summarized` (pass what must be written to `scan.full_payloads`)."""
-        todo: deque[_Window] = deque(_Window(start, end) for start, end in _disjoint(windows))
+        todo: deque[Window] = deque(Window(start, end) for start, end in disjoint(windows))
         if not todo:
             return
         requested = {id(window) for window in todo}  # not the sub-windows of a split
@@ -230,11 +242,11 @@ class IntercomClient:
         stop = threading.Event()  # the consumer went away or raised
         failed = threading.Event()  # a window failed: start no further windows
 
-        def run(window: _Window) -> None:
+        def run(window: Window) -> None:
             if failed.is_set():
                 return  # the failure is already queued; the consumer raises it
             try:
-                recent = _RecentIds(window.exclude)
+                recent = RecentIds(window.exclude)
                 query = window_query(field, window.start, window.end, extra_filters)
                 cursor: str | None = None
                 first = True
@@ -250,7 +262,7 @@ class IntercomClient:
                         decode=scan_page,
                     )
                     try:
-                        page = _items(payload, "POST /conversations/search")
+                        page = conversation_items(payload, "POST /conversations/search")
                     except IntercomError:
                         self._http.release_payload(len(content))
                         raise
@@ -258,17 +270,17 @@ class IntercomClient:
                     total = total if isinstance(total, int) else None
                     if first and on_total is not None and id(window) in requested and total:
                         on_total(total)
-                    parts = _split(window, field, page, total) if first else []
+                    parts = split_window(window, field, page, total) if first else []
                     first = False
                     # Held until the consumer takes it as bytes, not as the decoded tree.
                     span = (window.start, window.end)
-                    held = _HeldPage(span, content, recent.kept(page), page)
+                    held = HeldPage(span, content, recent.kept(page), page)
                     del payload, page
                     if not _put(pages, held, stop):
                         self._http.release_payload(held.size)
                         return
                     if parts:
-                        _put(pages, _Split(parts), stop)
+                        _put(pages, Split(parts), stop)
                         break  # the sub-windows search the rest
                     if cursor is None:
                         break
@@ -276,7 +288,7 @@ class IntercomClient:
                 span = (window.start, window.end)
                 if on_window_error is None:
                     failed.set()
-                _put(pages, _WindowFailed(span, exc) if on_window_error else exc, stop)
+                _put(pages, WindowFailed(span, exc) if on_window_error else exc, stop)
                 return
             except Exception as exc:
                 failed.set()
@@ -298,16 +310,16 @@ class IntercomClient:
                     continue
                 if item is _DONE:
                     total, active = total - 1, active - 1
-                elif isinstance(item, _Split):
+                elif isinstance(item, Split):
                     todo.extend(item.windows)
                     total += len(item.windows)
-                elif isinstance(item, _WindowFailed) and on_window_error is not None:
+                elif isinstance(item, WindowFailed) and on_window_error is not None:
                     total, active = total - 1, active - 1
                     on_window_error(item.window, item.error)
                 elif isinstance(item, Exception):
                     raise item
                 else:
-                    held = cast(_HeldPage, item)
+                    held = cast(HeldPage, item)
                     span = held.span
                     fresh = held.summarized() if summaries else held.decoded()
                     self._http.release_payload(held.size)
@@ -317,7 +329,7 @@ class IntercomClient:
         finally:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
-            _release_queued(pages, self._http.release_payload)
+            release_queued(pages, self._http.release_payload)
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         """The full conversation with its (newest 500) parts; None if it no longer exists."""
@@ -330,12 +342,13 @@ class IntercomClient:
     ) -> tuple[Conversation | bytes | None, int]:
         path = f"/conversations/{quote(str(conversation_id), safe='')}"
         try:
-            return self._http.request_held(
+            payload, content = self._http.request_bytes(
                 "GET", path, endpoint="get", decode=codec.loads if decode else None
             )
         except IntercomNotFoundError:
             self.stats.count("not_found")
             return None, 0
+        return payload, len(content)
 
     def get_conversations(
         self, ids: Iterable[str] | IdFeed, *, decode: bool = True
@@ -348,7 +361,7 @@ class IntercomClient:
         grows while the GETs run (a search feeding them): it is waited on only when nothing
         is in flight. A per-id failure (retries exhausted, a rejected request) is yielded as
         the value so the caller can record it and go on; auth / permission / version errors
-        are raised. Without `decode` each result is the body's bytes (see `request_held`).
+        are raised. Without `decode` each result is the body's bytes (see `request_bytes`).
         """
         source = id_source(ids)
         get = partial(self._held_get_or_error, decode=decode)
@@ -411,7 +424,7 @@ class IntercomClient:
             payload = self._http.request(
                 "GET", "/conversations/deleted", endpoint="deleted", params=params
             )
-            for item in _items(payload, "GET /conversations/deleted"):
+            for item in conversation_items(payload, "GET /conversations/deleted"):
                 deleted_at = item.get("deleted_at")
                 if since is not None and isinstance(deleted_at, int) and deleted_at < since:
                     continue
@@ -445,147 +458,9 @@ class IntercomClient:
         return int(newest["updated_at"]) if newest else None
 
 
-@dataclass(frozen=True)
-class _WindowFailed:
-    """A window whose search failed for good, handed to the consumer's `on_window_error`."""
-
-    window: tuple[int, int]
-    error: IntercomError
-
-
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValueError(message)
-
-
-def _items(payload: dict[str, Any], request: str) -> list[dict[str, Any]]:
-    """The `conversations` array of a list/search response, keeping only JSON objects."""
-    items = payload.get("conversations")
-    if not isinstance(items, list):
-        raise IntercomUnavailableError(
-            f"Intercom answered {request} without a `conversations` list; "
-            "re-running resumes where this run stopped."
-        )
-    return [item for item in items if isinstance(item, dict)]
-
-
-@dataclass(frozen=True)
-class _Window:
-    """`start <= field < end`, less `exclude`: ids at `start` the parent window already had."""
-
-    start: int
-    end: int
-    exclude: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class _HeldPage:
-    """A search page waiting for the consumer: its body's bytes (counted in the payload
-    budget) and which of its items are fresh (None: all). Decoded trees take ~3x their bytes,
-    and every search thread blocked on a full queue held one: the start of a backfill, when
-    the search outruns its writer, was the job's peak RSS."""
-
-    span: tuple[int, int]
-    content: bytes
-    kept: list[int] | None
-    summaries: list[Conversation]  # `scan.summarize`d: a few fields of each item
-
-    @property
-    def size(self) -> int:
-        return len(self.content)
-
-    def decoded(self) -> list[Conversation]:
-        """The fresh items, decoded again (the same bytes give the same items in order)."""
-        items = _items(codec.loads(self.content), "POST /conversations/search")
-        return items if self.kept is None else [items[i] for i in self.kept]
-
-    def summarized(self) -> list[Conversation]:
-        """The fresh items as `scan.Summarized`: decoded in full only if they must be."""
-        items = summarized(self.summaries, self.content)
-        return items if self.kept is None else [items[i] for i in self.kept]
-
-
-@dataclass(frozen=True)
-class _Split:
-    windows: list[_Window]
-
-
-def _split(
-    window: _Window, field: str, page: list[Conversation], total: int | None
-) -> list[_Window]:
-    """Sub-windows for the rest of `window` after its first (ascending) page, one per page
-    still to come; none when at most one more page remains or the range cannot be cut."""
-    if total is None or not page or total - len(page) <= len(page):
-        return []
-    values = [item.get(field) for item in page]
-    if not all(isinstance(value, int) for value in values):
-        return []
-    last = max(cast(list[int], values))
-    pieces = min(-(-(total - len(page)) // len(page)), window.end - last)
-    if pieces < 2:
-        return []
-    at_last = frozenset(
-        str(item["id"]) for item in page if item.get(field) == last and "id" in item
-    )
-    step = (window.end - last) / pieces
-    cuts = [last + round(i * step) for i in range(pieces)] + [window.end]
-    return [
-        _Window(lo, hi, at_last if i == 0 else frozenset())
-        for i, (lo, hi) in enumerate(itertools.pairwise(cuts))
-        if lo < hi
-    ]
-
-
-class _RecentIds:
-    """Ids of the last pages of one cursor chain: where a shifting index repeats an item.
-
-    Remembering every id of a window would grow with history; a repeat comes from items
-    moving across a page boundary, so the previous pages are enough.
-    """
-
-    def __init__(self, exclude: frozenset[str] = frozenset(), pages: int = 2) -> None:
-        self._pages: deque[set[str]] = deque([set(exclude)], maxlen=pages)
-
-    def unseen(self, page: list[Conversation]) -> list[Conversation]:
-        """Items of `page` not on the remembered pages; id-less items pass through."""
-        kept = self.kept(page)
-        return page if kept is None else [page[i] for i in kept]
-
-    def kept(self, page: list[Conversation]) -> list[int] | None:
-        """`unseen` as positions in `page`; None when every item is kept."""
-        kept, ids = [], set()
-        recent = set().union(*self._pages)
-        for position, item in enumerate(page):
-            cid = item.get("id")
-            if cid is not None:
-                if cid in ids or cid in recent:
-                    continue
-                ids.add(cid)
-            kept.append(position)
-        self._pages.append(ids)
-        return None if len(kept) == len(page) else kept
-
-
-def _disjoint(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The windows sorted, each clipped to start where the previous one ended."""
-    clipped: list[tuple[int, int]] = []
-    for start, end in sorted(windows):
-        if clipped:
-            start = max(start, clipped[-1][1])
-        if start < end:
-            clipped.append((start, end))
-    return clipped
-
-
-def _release_queued(target: queue.Queue[object], release: Callable[[int], None]) -> None:
-    """Give back the budget of pages nobody will consume."""
-    while True:
-        try:
-            item = target.get_nowait()
-        except queue.Empty:
-            return
-        if isinstance(item, _HeldPage):
-            release(item.size)
 
 
 def _list(payload: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:

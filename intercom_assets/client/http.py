@@ -100,29 +100,11 @@ class Transport:
         body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Perform `method path`; raise a typed IntercomError when it cannot succeed."""
-        payload, size = self.request_held(method, path, endpoint=endpoint, params=params, body=body)
-        self._payloads.release(size)
-        return payload
-
-    def request_held(
-        self,
-        method: str,
-        path: str,
-        *,
-        endpoint: str,
-        params: dict[str, Any] | None = None,
-        body: dict[str, Any] | None = None,
-        decode: Callable[[bytes], Any] | None = codec.loads,
-    ) -> tuple[Any, int]:
-        """`request`, plus the body's size, which stays counted in the payload budget until
-        the caller passes it to `release_payload` (when its consumer has taken the payload).
-
-        With `decode=None` the answer is the body's bytes, for a consumer that decodes it
-        elsewhere (another process): its JSON is then not checked here."""
         payload, content = self.request_bytes(
-            method, path, endpoint=endpoint, params=params, body=body, decode=decode
+            method, path, endpoint=endpoint, params=params, body=body
         )
-        return payload, len(content)
+        self._payloads.release(len(content))
+        return payload
 
     def request_bytes(
         self,
@@ -134,10 +116,13 @@ class Transport:
         body: dict[str, Any] | None = None,
         decode: Callable[[bytes], Any] | None = codec.loads,
     ) -> tuple[Any, bytes]:
-        """`request_held` with the body itself: a caller that holds a payload a while can
-        keep these bytes (counted in the budget, `len(content)`) instead of the decoded tree,
-        ~3x larger, and decode them again when it is consumed. `decode` (raising ValueError
-        for what is not JSON) may return a lighter form of the payload than the whole tree."""
+        """`request`, plus the body's bytes, which stay counted in the payload budget
+        (`len(content)`) until the caller passes that size to `release_payload`, when its
+        consumer has taken the payload. A caller that holds a payload a while can keep these
+        bytes instead of the decoded tree, ~3x larger, and decode them again when consumed.
+        `decode` (raising ValueError for what is not JSON) may return a lighter form of the
+        payload than the whole tree; with `decode=None` the payload is the bytes, for a
+        consumer that decodes them elsewhere (another process), unchecked here."""
         label = f"{method} {path}"
         for attempt in range(self._max_retries + 1):
             outcome = self._attempt(method, path, endpoint, params, body, decode)
@@ -210,7 +195,7 @@ class Transport:
             self._payloads.settle(estimate, size)
 
     def release_payload(self, size: int) -> None:
-        """The consumer has taken a payload returned by `request_held`."""
+        """The consumer has taken a payload returned by `request_bytes`."""
         self._payloads.release(size)
 
     def _size_estimate(self, endpoint: str) -> int:

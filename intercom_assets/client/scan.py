@@ -40,11 +40,16 @@ DIGEST = "__digest"  # the key of a summarized conversation's digest
 _PARTS = "conversation_parts"
 
 
-def payload_digest(conversation: dict[str, Any]) -> str:
-    """The digest of what `raw` keeps (the object without parts), whatever its key order."""
+def without_parts(conversation: dict[str, Any]) -> dict[str, Any]:
+    """What a conversation's `raw` keeps: the object without its parts."""
     if _PARTS not in conversation:  # search results: no copy needed
-        return codec.digest(conversation)
-    return codec.digest({k: v for k, v in conversation.items() if k != _PARTS})
+        return conversation
+    return {k: v for k, v in conversation.items() if k != _PARTS}
+
+
+def payload_digest(conversation: dict[str, Any]) -> str:
+    """The digest of what `raw` keeps, whatever its key order."""
+    return codec.digest(without_parts(conversation))
 
 
 def summarize(content: bytes) -> Any:

@@ -19,10 +19,15 @@ WHERE epoch(created_at)::BIGINT
       IS DISTINCT FROM TRY_CAST(json_extract_string(raw, '$.created_at') AS BIGINT)
 ORDER BY id
 """
+# Grouped before the join: joined first, 10^7 messages overflowed `SCAN_MEMORY_LIMIT`.
 DUPLICATE_MESSAGES = """
-SELECT m.conversation_id || '/' || m.id, min(strftime(c.created_at, '%Y-%m-%d'))
-FROM intercom.messages m LEFT JOIN intercom.conversations c ON c.id = m.conversation_id
-GROUP BY m.conversation_id, m.id HAVING count(*) > 1 ORDER BY 1
+WITH repeated AS (
+    SELECT conversation_id, id FROM intercom.messages
+    GROUP BY conversation_id, id HAVING count(*) > 1
+)
+SELECT r.conversation_id || '/' || r.id, min(strftime(c.created_at, '%Y-%m-%d'))
+FROM repeated r LEFT JOIN intercom.conversations c ON c.id = r.conversation_id
+GROUP BY r.conversation_id, r.id ORDER BY 1
 """
 ORPHANS = """
 SELECT DISTINCT m.conversation_id, NULL FROM intercom.messages m

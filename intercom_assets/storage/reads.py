@@ -1,6 +1,7 @@
 """Queries that decide what a run must fetch; no API calls, short connections only."""
 
-from datetime import datetime
+import itertools
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -28,36 +29,70 @@ FROM scope s LEFT JOIN stored p ON p.conversation_id = s.id
 """
 
 
+# Conversations per query over `_PART_COUNTS`: its counts, sort and result are held in DuckDB's
+# memory, and a whole first sync of 10^6 conversations overflowed the 48 MB cap in one query.
+SCOPE_CONVERSATIONS = 50_000
+
+
 def stale_conversation_ids(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> pl.Series:
-    """Conversations created in [start, end) whose messages must be (re-)fetched.
+    """Conversations created in [start, end) whose messages must be (re-)fetched, by day.
 
     Stale: not read at their current updated_at, or holding fewer parts than one GET can show
     (min(parts_reported, 500)), e.g. synced while the token could not read parts; re-syncing
     the partition then repairs them, as the `messages_complete` check advises.
 
     A column, not a list: 10^6 ids cost ~20 MiB as Arrow strings, ~150 MiB as fetched
-    Python tuples, and a first sync of the whole history has every id stale.
+    Python tuples, and a first sync of the whole history has every id stale. Read in scopes
+    of whole days (`scopes`), so DuckDB's memory does not grow with the window.
     """
-    return fetch_frame(
-        conn,
+    query = (
         f"SELECT id FROM ({_PART_COUNTS})"
         " WHERE messages_synced_updated_at IS DISTINCT FROM updated_at"
-        f" OR stored < least(reported, {PART_LIMIT}) ORDER BY day, id",
-        [start, end],
-    )["id"]
+        f" OR stored < least(reported, {PART_LIMIT}) ORDER BY day, id"
+    )
+    frames = [fetch_frame(conn, query, [lo, hi]) for lo, hi in scopes(conn, start, end)]
+    return pl.concat(frames)["id"] if frames else pl.Series("id", [], pl.String())
 
 
 def part_shortfalls(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> list[tuple[str, str, int, int]]:
     """(id, created day, reported, stored) of conversations holding fewer parts than reported."""
-    return conn.execute(
+    query = (
         f"SELECT id, day, reported, stored FROM ({_PART_COUNTS})"
-        " WHERE stored < reported ORDER BY day, id",
+        " WHERE stored < reported ORDER BY day, id"
+    )
+    return [
+        row
+        for lo, hi in scopes(conn, start, end)
+        for row in conn.execute(query, [lo, hi]).fetchall()
+    ]
+
+
+def scopes(
+    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut at UTC day starts into consecutive ranges of at most
+    `SCOPE_CONVERSATIONS` conversations (a busier day is a range of its own); none if the
+    window holds no conversation."""
+    days = conn.execute(
+        "SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day, count(*)"
+        " FROM intercom.conversations WHERE created_at >= ? AND created_at < ?"
+        " GROUP BY day ORDER BY day",
         [start, end],
     ).fetchall()
+    cuts: list[datetime] = []
+    total = 0
+    for day, count in days:
+        if cuts and total + count > SCOPE_CONVERSATIONS:
+            cuts.append(day.replace(tzinfo=UTC))
+            total = 0
+        elif not cuts:
+            cuts.append(start)
+        total += count
+    return list(itertools.pairwise([*cuts, end])) if cuts else []
 
 
 def stored_versions(

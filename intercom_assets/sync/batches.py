@@ -147,6 +147,14 @@ class Batch:
     def size(self) -> int:
         return self.conversations + len(self.gone)
 
+    def full(self, limits: FetchLimits) -> bool:
+        """Whether the batch reached any of `limits`: then it is written."""
+        return (
+            self.size >= limits.conversations
+            or self.parts >= limits.parts
+            or self.bytes >= limits.bytes
+        )
+
     def add(self, conversation: dict[str, Any]) -> None:
         """Count a retrieved payload in; every `CHUNK` of them are prepared at once."""
         parts, size = weigh(conversation)

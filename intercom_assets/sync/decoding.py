@@ -170,12 +170,7 @@ class Decoder:
             for position in decoded.invalid:
                 self._refetch(pending.ids[position], batch)
             batch.add_chunk(decoded.chunk, decoded.parts, decoded.bytes)
-        limits = self._limits
-        if (
-            batch.size >= limits.conversations
-            or batch.parts >= limits.parts
-            or batch.bytes >= limits.bytes
-        ):
+        if batch.full(self._limits):
             yield batch
             self._batch = Batch()
 

@@ -183,15 +183,10 @@ def fetch_and_submit(
         if payload is None:
             batch.gone.append(conversation_id)
         elif isinstance(payload, IntercomError):
-            log.warning("Skipping conversation %s this run: %s", conversation_id, payload)
-            result.unusable.append(conversation_id)
+            _skip(conversation_id, payload, result, log)
         else:
             batch.add(payload)
-        if (
-            batch.size >= limits.conversations
-            or batch.parts >= limits.parts
-            or batch.bytes >= limits.bytes
-        ):
+        if batch.full(limits):
             _submit_batch(session, batch, result, log, submit, count_rows)
             batch = Batch()
     if batch.size:
@@ -216,8 +211,7 @@ def fetch_and_submit_decoded(
         try:
             payload = client.get_conversation(conversation_id)
         except (IntercomRequestError, IntercomUnavailableError) as error:
-            log.warning("Skipping conversation %s this run: %s", conversation_id, error)
-            result.unusable.append(conversation_id)
+            _skip(conversation_id, error, result, log)
             return
         if payload is None:
             batch.gone.append(conversation_id)
@@ -231,14 +225,21 @@ def fetch_and_submit_decoded(
             for conversation_id, body in client.get_conversations(ids, decode=False):
                 progress.advance()
                 if isinstance(body, IntercomError):
-                    log.warning("Skipping conversation %s this run: %s", conversation_id, body)
-                    result.unusable.append(conversation_id)
+                    _skip(conversation_id, body, result, log)
                 else:
                     yield from decoder.add(conversation_id, body)
             yield from decoder.finish()
 
         for batch in batches():
             _submit_batch(session, batch, result, log, submit, count_rows)
+
+
+def _skip(
+    conversation_id: str, error: IntercomError, result: MessagesResult, log: logging.Logger
+) -> None:
+    """A conversation whose GET failed for good: left stale for the next run."""
+    log.warning("Skipping conversation %s this run: %s", conversation_id, error)
+    result.unusable.append(conversation_id)
 
 
 def _submit_batch(

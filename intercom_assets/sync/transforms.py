@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from intercom_assets.client import codec
-from intercom_assets.client.scan import Summarized, payload_digest
+from intercom_assets.client.scan import Summarized, payload_digest, without_parts
 from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, UTC_TS
 from intercom_assets.sync.privacy import Privacy
 
@@ -122,10 +122,6 @@ def _finish(rows: dict[str, list[Any]], schema: dict[str, pl.DataType]) -> pl.Da
     )
 
 
-def _without_parts(conversation: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in conversation.items() if k != "conversation_parts"}
-
-
 def _digest(conversation: dict[str, Any]) -> str:
     """A searched conversation's digest, computed already when it is a summary."""
     if conversation.__class__ is Summarized:
@@ -216,7 +212,7 @@ def conversations_frame(
             "waiting_since": _epoch(conv.get("waiting_since")),
             "snoozed_until": _epoch(conv.get("snoozed_until")),
             "parts_reported": _parts_reported(conv),
-            "raw": codec.dumps(_without_parts(conv)),
+            "raw": codec.dumps(without_parts(conv)),
             "payload_digest": digest,
         }
         for name in columns:
