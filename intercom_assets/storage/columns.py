@@ -20,6 +20,14 @@ class Column:
     polars: pl.DataType | None
     description: str
     not_null: bool = False
+    # How DuckDB stores it (`USING COMPRESSION`); None: DuckDB picks per segment.
+    compression: str | None = None
+
+
+# Long text of every message and conversation: ~1.3 KB of a stored message's ~1.9 KB, which
+# DuckDB's automatic choice keeps uncompressed (FSST loses on long strings). ZSTD needs a file
+# of storage version v1.2.0 or later (`connection.STORAGE_VERSION`); older files ignore it.
+TEXT = "zstd"
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,13 @@ CONVERSATIONS = Table(
         Column("waiting_since", "TIMESTAMPTZ", UTC_TS, "Since when the contact waits"),
         Column("snoozed_until", "TIMESTAMPTZ", UTC_TS, "End of the snooze"),
         Column("parts_reported", "INTEGER", pl.Int32(), "Parts Intercom reports (source excluded)"),
-        Column("raw", "JSON", pl.String(), "The whole conversation object, parts excluded"),
+        Column(
+            "raw",
+            "JSON",
+            pl.String(),
+            "The whole conversation object, parts excluded",
+            compression=TEXT,
+        ),
         Column(
             "payload_digest",
             "VARCHAR",
@@ -88,7 +102,7 @@ MESSAGES = Table(
         Column("conversation_id", "VARCHAR", pl.String(), "Conversation id", not_null=True),
         Column("id", "VARCHAR", pl.String(), "Part id (the source's id for the opening)", True),
         Column("part_type", "VARCHAR", pl.String(), "'source' for the opening message", True),
-        Column("body", "VARCHAR", pl.String(), "HTML body"),
+        Column("body", "VARCHAR", pl.String(), "HTML body", compression=TEXT),
         Column("author_type", "VARCHAR", pl.String(), "admin, user, lead, bot ..."),
         Column("author_id", "VARCHAR", pl.String(), "Author id"),
         Column("author_name", "VARCHAR", pl.String(), "Author name"),
@@ -96,7 +110,7 @@ MESSAGES = Table(
         Column("created_at", "TIMESTAMPTZ", UTC_TS, "When the part was created"),
         Column("updated_at", "TIMESTAMPTZ", UTC_TS, "Last change (a redaction moves it)"),
         Column("redacted", "BOOLEAN", pl.Boolean(), "Whether the part was redacted"),
-        Column("raw", "JSON", pl.String(), "The whole part object"),
+        Column("raw", "JSON", pl.String(), "The whole part object", compression=TEXT),
         Column("synced_at", "TIMESTAMPTZ", UTC_TS, "When this row was last written", True),
     ),
     "The opening message and every part of each conversation",

@@ -41,13 +41,29 @@ DEFAULT_CONFIG = {"memory_limit": "48MB"}
 # 48 MB and failed the sync step (`test_metrics_memory`, 128,000 conversations).
 SCAN_MEMORY_LIMIT = "96MB"
 WRITE_MEMORY_LIMIT = "48MB"
+# The write session's other settings. One DuckDB thread: the session's statements are small
+# (a batch of ~2,500 messages) and share 2 cores with the fetching thread and the decoding
+# helper, where a second DuckDB thread mostly spins. A checkpoint each time the WAL reaches
+# 16 MB (DuckDB's default): the rows a checkpoint compresses are then still in memory, where
+# at 1 GB (checkpoint only when the session closes) the 48 MB cap spilled them to the temp
+# file first. Micro benchmark (300,000 messages in 2,500-row transactions, a close every 6):
+# 7-10 s of CPU before, 2.8 s with both and 8,192-row groups.
+WRITE_CONFIG = {"threads": 1, "checkpoint_threshold": "16MB"}
 # Rows per row group of what this package writes (DuckDB's default is 122,880). A checkpoint
 # stores the trailing, partly filled row group and later appends start a new one; DuckDB then
 # merges such neighbours at the next checkpoint whenever they fit in fewer row groups, which
 # rewrites them. With 122,880 rows that rewrote every stored message several times
 # (`benchmarks/overhead.py` at 10^5: 7.0 GB written for a 2.1 GB file, 4.5 GB at 32,768,
-# no merge at all); smaller groups merge what is left over in one small rewrite.
-ROW_GROUP_ROWS = 32_768
+# no merge at all); smaller groups merge what is left over in one small rewrite. At 32,768 the
+# merges were still most of a checkpoint's CPU (py-spy: `VacuumTask`, re-reading and
+# re-compressing the previous checkpoint's trailing group); the micro benchmark above spent
+# ~40 % less CPU in checkpoints at 8,192.
+ROW_GROUP_ROWS = 8_192
+# Storage format of a file this package creates: the oldest with ZSTD for strings (the long
+# text columns, see `columns.TEXT`), readable by DuckDB >= 1.2. A stored message took ~1.9 KB
+# in the default format (v0.10, uncompressed text). An existing file keeps its own format: the
+# option would upgrade an older one and fails on a newer one.
+STORAGE_VERSION = "v1.2.0"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -68,15 +84,18 @@ def attach(
     """ATTACH the mirror as `alias`, retrying while another process holds its lock.
 
     A writable local file gets `ROW_GROUP_ROWS`: the setting belongs to the attach (not the
-    file), and a connection with the default would merge this package's row groups.
+    file), and a connection with the default would merge this package's row groups. A file
+    created here gets `STORAGE_VERSION`.
     """
     quoted = database.replace("'", "''")
     if read_only:
         mode = " (READ_ONLY)"
     elif database.startswith("md:"):
         mode = ""
-    else:
+    elif database == ":memory:" or Path(database).exists():
         mode = f" (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+    else:
+        mode = f" (ROW_GROUP_SIZE {ROW_GROUP_ROWS}, STORAGE_VERSION '{STORAGE_VERSION}')"
     delay, waited = 0.05, 0.0
     while True:
         try:
@@ -191,8 +210,7 @@ class WriteSession:
             self.release()
             time.sleep(self._pause)
         if self._conn is None:
-            # Checkpoint when the connection closes, not on every commit it makes.
-            config = {"checkpoint_threshold": "1GB", "memory_limit": self._memory_limit}
+            config = {**WRITE_CONFIG, "memory_limit": self._memory_limit}
             self._conn = connect(self._database, self._log, config=config)
             self._opened = time.monotonic()
         return self._conn

@@ -28,7 +28,11 @@ def wants_keys(database: str) -> bool:
 
 
 def create_table_sql(table: Table, keyed: bool) -> str:
-    columns = [f"{c.name} {c.duckdb}{' NOT NULL' if c.not_null else ''}" for c in table.columns]
+    columns = [
+        f"{c.name} {c.duckdb}{' NOT NULL' if c.not_null else ''}"
+        + (f" USING COMPRESSION {c.compression}" if c.compression else "")
+        for c in table.columns
+    ]
     if keyed:
         columns.append(f"PRIMARY KEY ({', '.join(table.key)})")
     return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table.name} ({', '.join(columns)})"

@@ -1,14 +1,26 @@
 """One column list drives the DDL and the frames; earlier releases' mirrors upgrade in place."""
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from intercom_assets.storage import prepare_database
+from intercom_assets.storage import prepare_database, transaction, write_messages
 from intercom_assets.storage.columns import CONVERSATIONS, MESSAGES, TABLES, column_schema
-from intercom_assets.sync.transforms import CONVERSATION_SCHEMA, MESSAGE_SCHEMA
-from intercom_assets_tests.support import differences, query, sync, with_database
+from intercom_assets.sync.transforms import (
+    CONVERSATION_SCHEMA,
+    MESSAGE_SCHEMA,
+    conversations_frame,
+    messages_frame,
+)
+from intercom_assets_tests.support import (
+    conversation,
+    differences,
+    query,
+    sync,
+    with_database,
+)
 
 LOG = logging.getLogger("test")
 PREVIOUS_RELEASE = Path(__file__).parent / "fixtures" / "previous_release.sql"
@@ -103,3 +115,63 @@ def test_a_previous_release_mirror_upgrades_in_place_and_ends_exact_after_a_sync
     ) == [(0,)]
     prepare_database(str(upgraded), LOG)  # idempotent at every run start
     assert sorted_columns(str(upgraded)) == sorted_columns(None)
+
+
+def _text_storage(database: Path) -> tuple[str, set[tuple[str, str, str]]]:
+    """The file's storage version and how its long text columns' segments are stored."""
+    version = query(
+        database,
+        "SELECT tags['storage_version'] FROM duckdb_databases()"
+        " WHERE database_name = current_database()",
+    )[0][0]
+    segments = {
+        (table, column, compression)
+        for table in ("conversations", "messages")
+        for column, compression in query(
+            database,
+            f"SELECT DISTINCT column_name, compression FROM pragma_storage_info('intercom.{table}')"
+            " WHERE column_name IN ('raw', 'body') AND segment_type <> 'VALIDITY'",
+        )
+    }
+    return version, segments
+
+
+def _write_one(database: Path) -> None:
+    prepare_database(str(database), LOG)
+    payloads = [conversation(str(n), parts=3) for n in range(1, 40)]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with transaction(str(database), LOG) as conn:
+        frame = conversations_frame(payloads, now).frame
+        markers = frame.select("id", "updated_at")
+        write_messages(conn, frame, markers, messages_frame(payloads, now).frame, now)
+
+
+def test_a_new_mirror_stores_its_long_text_with_zstd_and_an_earlier_file_keeps_its_format(
+    tmp_path: Path,
+) -> None:
+    new, old = tmp_path / "new.duckdb", tmp_path / "old.duckdb"
+    _write_one(new)
+    assert _text_storage(new) == (
+        "v1.2.0+",
+        {
+            ("conversations", "raw", "ZSTD"),
+            ("messages", "raw", "ZSTD"),
+            ("messages", "body", "ZSTD"),
+        },
+    )
+    conn = duckdb.connect(str(old))  # an earlier release's file: DuckDB's default format
+    conn.execute(PREVIOUS_RELEASE.read_text())
+    conn.close()
+    before = _text_storage(old)[0]
+
+    _write_one(old)
+
+    version, segments = _text_storage(old)
+    assert version == before != "v1.2.0+"
+    assert {compression for _, _, compression in segments}.isdisjoint({"ZSTD"})
+    assert query(old, "SELECT count(*), count(DISTINCT raw) FROM intercom.messages") == [
+        (39 * 4, 39 * 4)
+    ]
+    assert query(new, "SELECT body, raw FROM intercom.messages ORDER BY ALL") == query(
+        old, "SELECT body, raw FROM intercom.messages ORDER BY ALL"
+    )
