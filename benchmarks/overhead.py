@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 if not __package__:  # `python benchmarks/overhead.py`: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,12 +46,15 @@ from intercom_assets.sync.engine import SyncWindow, sync_conversations
 from intercom_assets.sync.messages import sync_messages
 
 FIRST_ID = 900_000_000  # replayed ids: FIRST_ID + i, never an emulator id
+# Where a recorded body sits in the recording: (offset, bytes before the id, bytes after).
+Span = tuple[int, int, int]
 
 
 def record_templates(
-    templates: int, mean_parts: float, seed: int, body_scale: int = 1
-) -> tuple[list[bytes], list[bytes], int]:
-    """Search items and full conversations, encoded as the emulator sends them; history days.
+    path: Path, templates: int, mean_parts: float, seed: int, body_scale: int = 1
+) -> tuple[list[Span], list[Span], int]:
+    """Search items and full conversations, encoded as the emulator sends them, written to
+    `path` (see `Recording`); their spans there and the days of history.
 
     `body_scale` repeats every part's body that many times (the "10x larger bodies" mix).
     """
@@ -65,17 +69,50 @@ def record_templates(
     emulator = Emulator(config)  # never started: only its data generator is used
     items, conversations = [], []
     try:
-        for cid in emulator.conversation_ids()[:templates]:
-            conversation = emulator.snapshot(cid)
-            for part in conversation["conversation_parts"]["conversation_parts"]:
-                if isinstance(part.get("body"), str):
-                    part["body"] *= body_scale
-            conversations.append(_encode(conversation))
-            del conversation["conversation_parts"]  # a search result has no parts
-            items.append(_encode(conversation))
+        with path.open("wb") as out:
+            for cid in emulator.conversation_ids()[:templates]:
+                conversation = emulator.snapshot(cid)
+                for part in conversation["conversation_parts"]["conversation_parts"]:
+                    if isinstance(part.get("body"), str):
+                        part["body"] *= body_scale
+                conversations.append(_write_split(out, conversation))
+                del conversation["conversation_parts"]  # a search result has no parts
+                items.append(_write_split(out, conversation))
     finally:
         emulator.stop()
     return items, conversations, days
+
+
+def _write_split(out: BinaryIO, payload: dict[str, Any]) -> Span:
+    """Append `payload`'s encoding around its conversation id's digits (left out)."""
+    payload = {**payload, "id": "\0"}
+    head, tail = _encode(payload).split(b'"\\u0000"')
+    head, tail = head + b'"', b'"' + tail
+    offset = out.tell()
+    out.write(head + tail)
+    return offset, len(head), len(tail)
+
+
+class Recording:
+    """The recorded bodies, read from their file for each request.
+
+    Held in this process they were the harness's memory inside the measured peak RSS (2,000
+    templates at 10x bodies: 89 MiB, twice what the sync itself holds). Read per request,
+    each body is a fresh `bytes` the sync holds as long as it would hold a received one,
+    and the recording itself stays in the page cache, outside the process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def body(self, span: Span, conversation_id: str) -> bytes:
+        """The recorded body with `conversation_id` as its id."""
+        offset, head, tail = span
+        raw = memoryview(os.pread(self._fd, head + tail, offset))
+        return b"".join((raw[:head], conversation_id.encode(), raw[head:]))
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 def _children_cpu() -> float:
@@ -91,16 +128,21 @@ def _encode(payload: dict[str, Any]) -> bytes:
 class RecordedClient:
     """Stands in for IntercomClient in the sync functions: same calls, recorded answers."""
 
-    def __init__(self, items: list[bytes], conversations: list[bytes], count: int) -> None:
+    def __init__(
+        self, recording: Recording, items: list[Span], conversations: list[Span], count: int
+    ) -> None:
+        self._recording = recording
         self._items, self._conversations = items, conversations
         self._count = count
         self.decode_seconds = 0.0
-        self._bodies = [_split_at_id(body) for body in conversations]
 
-    def _decode(self, templates: list[bytes], index: int) -> dict[str, Any]:
+    def _body(self, spans: list[Span], index: int) -> bytes:
+        return self._recording.body(spans[index % len(spans)], str(FIRST_ID + index))
+
+    def _decode(self, spans: list[Span], index: int) -> dict[str, Any]:
+        body = self._body(spans, index)
         started = time.perf_counter()
-        payload = codec.loads(templates[index % len(templates)])
-        payload["id"] = str(FIRST_ID + index)
+        payload = codec.loads(body)
         self.decode_seconds += time.perf_counter() - started
         return payload
 
@@ -129,16 +171,7 @@ class RecordedClient:
             if decode:
                 yield cid, self._decode(self._conversations, index)
             else:
-                head, tail = self._bodies[index % len(self._bodies)]
-                yield cid, b"".join((head, cid.encode(), tail))
-
-
-def _split_at_id(body: bytes) -> tuple[bytes, bytes]:
-    """A recorded body around its conversation id's digits: the bytes before and after."""
-    payload = json.loads(body)
-    payload["id"] = "\0"
-    head, tail = _encode(payload).split(b'"\\u0000"')
-    return head + b'"', b'"' + tail
+                yield cid, self._body(self._conversations, index)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,17 +187,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     log = logging.getLogger("benchmarks.overhead")
     machine = Machine.probe()
-    # Recorded in a child process: the emulator's data generator is the harness's memory, not
-    # the sync's, and would otherwise stay in this process's peak RSS.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as recorder:
-        recording = recorder.submit(
-            record_templates, args.templates, args.mean_parts, args.seed, args.body_scale
-        )
-        items, conversations, days = recording.result()
-    client = RecordedClient(items, conversations, args.conversations)
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    window = SyncWindow(today - timedelta(days=days - 1), today + timedelta(days=1))
     with tempfile.TemporaryDirectory(prefix="intercom-overhead-") as scratch:
+        # Recorded in a child process: the emulator's data generator is the harness's memory,
+        # not the sync's, and would otherwise stay in this process's peak RSS.
+        path = Path(scratch) / "recording.bin"
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as recorder:
+            recorded = recorder.submit(
+                record_templates, path, args.templates, args.mean_parts, args.seed, args.body_scale
+            )
+            items, conversations, days = recorded.result()
+        recording = Recording(path)
+        client = RecordedClient(recording, items, conversations, args.conversations)
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        window = SyncWindow(today - timedelta(days=days - 1), today + timedelta(days=1))
         database = str(args.database or Path(scratch) / "intercom.duckdb")
         load = SystemLoad(lambda: own_usage()[0] + _children_cpu())
         helper = ChildrenRss()
@@ -176,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         finished = time.perf_counter()
         load_line = load.line()
         helper_mib = helper.stop()
+        recording.close()
         with reader(database, log) as conn:
             stored = conn.execute("SELECT count(*) FROM intercom.messages").fetchone()[0]
         size_mib = Path(database).stat().st_size / 1024**2

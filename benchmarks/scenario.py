@@ -46,6 +46,7 @@ def add_arguments(
     add("--rate-limit", type=int, default=1667, help="emulated budget per window")
     add("--window-seconds", type=float, default=10.0)
     add("--mean-parts", type=float, default=8.0, help="mean parts per conversation")
+    add("--body-scale", type=int, default=1, help="10: each part's body 10x larger")
     add("--seed", type=int, default=7)
     add("--max-concurrency", type=int, default=None, help="override INTERCOM_MAX_CONCURRENCY")
     add("--workdir", type=Path, default=None, help="keep DuckDB and DAGSTER_HOME here")
@@ -80,6 +81,7 @@ def scenario(args: argparse.Namespace) -> Iterator[Scenario]:
         f"--rate-limit={args.rate_limit}",
         f"--window-seconds={args.window_seconds}",
         f"--mean-parts={args.mean_parts}",
+        f"--body-scale={args.body_scale}",
         f"--seed={args.seed}",
     ]
     with tempfile.TemporaryDirectory(prefix="intercom-bench-") as scratch:

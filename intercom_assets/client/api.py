@@ -337,13 +337,10 @@ class IntercomClient:
         self._http.release_payload(size)
         return payload
 
-    def _held_get(
-        self, conversation_id: str, decode: bool = True
-    ) -> tuple[Conversation | bytes | None, int]:
-        path = f"/conversations/{quote(str(conversation_id), safe='')}"
+    def _held_get(self, conversation_id: str) -> tuple[Conversation | None, int]:
         try:
             payload, content = self._http.request_bytes(
-                "GET", path, endpoint="get", decode=codec.loads if decode else None
+                "GET", _conversation_path(conversation_id), endpoint="get"
             )
         except IntercomNotFoundError:
             self.stats.count("not_found")
@@ -364,7 +361,7 @@ class IntercomClient:
         are raised. Without `decode` each result is the body's bytes (see `request_bytes`).
         """
         source = id_source(ids)
-        get = partial(self._held_get_or_error, decode=decode)
+        get = partial(self._held_body, check=decode)
         pending: dict[Future[Any], str] = {}
         exhausted = False
 
@@ -390,6 +387,8 @@ class IntercomClient:
                     for future in done:
                         cid = pending.pop(future)
                         result, size = future.result()
+                        if decode and isinstance(result, bytes):
+                            result = codec.loads(result)  # checked by the worker
                         self._http.release_payload(size)
                         yield cid, result
                         del result
@@ -403,13 +402,27 @@ class IntercomClient:
         if future.exception() is None:
             self._http.release_payload(future.result()[1])
 
-    def _held_get_or_error(
-        self, conversation_id: str, decode: bool = True
-    ) -> tuple[Conversation | bytes | IntercomError | None, int]:
+    def _held_body(
+        self, conversation_id: str, check: bool
+    ) -> tuple[bytes | IntercomError | None, int]:
+        """One GET of `get_conversations`: the body's bytes, held in the payload budget until
+        the consumer takes (and decodes) them. With `check` the body is decoded once here,
+        so that one which is not a JSON object is retried, and the tree is dropped: trees
+        waiting for a busy consumer take ~3x their bytes (at 1 s latency, with ~220 GETs in
+        flight, a payload budget full of them was the job's peak RSS)."""
         try:
-            return self._held_get(conversation_id, decode)
+            _, content = self._http.request_bytes(
+                "GET",
+                _conversation_path(conversation_id),
+                endpoint="get",
+                decode=codec.loads if check else None,
+            )
+        except IntercomNotFoundError:
+            self.stats.count("not_found")
+            return None, 0
         except (IntercomRequestError, IntercomUnavailableError) as exc:
             return exc, 0
+        return content, len(content)
 
     def deleted_conversations(self, since: int | None = None) -> Iterator[dict[str, Any]]:
         """Deletion records (`id`, `deleted_at`) with `deleted_at >= since`, every page read.
@@ -456,6 +469,10 @@ class IntercomClient:
         """`updated_at` of the most recently updated conversation (one search call)."""
         newest = self.first_match(match_all_query(), descending("updated_at"))
         return int(newest["updated_at"]) if newest else None
+
+
+def _conversation_path(conversation_id: str) -> str:
+    return f"/conversations/{quote(str(conversation_id), safe='')}"
 
 
 def _require(condition: bool, message: str) -> None:

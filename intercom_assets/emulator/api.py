@@ -165,6 +165,7 @@ class Api:
             plaintext=request.query.get("display_as") == "plaintext",
             include_parts=request.can_read_parts,
             total_count_capped=self.config.total_count_capped,
+            body_scale=self.config.body_scale,
         )
 
     def _deleted(self, request: Request, modern: bool) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--search-lag-seconds", type=int, default=0)
     add("--deleted-order", choices=("deleted_at", "id"), default="deleted_at")
     add("--long-id-share", type=float, default=0.0, help="newest share with 12-digit ids")
+    add("--body-scale", type=int, default=1, help="10: each part's body 10x, in GETs")
     return parser
 
 
@@ -99,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         search_lag_seconds=args.search_lag_seconds,
         deleted_order=args.deleted_order,
         long_id_share=args.long_id_share,
+        body_scale=args.body_scale,
         faults=FaultConfig(
             seed=args.fault_seed,
             latency_ms=args.latency_ms,

@@ -90,11 +90,16 @@ class EmulatorConfig:
     # Share of the generated history (the newest conversations) with 12-digit ids instead of
     # 9-digit ones, as in a workspace whose id space grew.
     long_id_share: float = 0.0
+    # Each part's body repeated this many times in GET /conversations/{id}: the "10x larger
+    # bodies" mix the memory benchmarks run with.
+    body_scale: int = 1
 
     def __post_init__(self) -> None:
         if self.id_comparison not in ID_COMPARISONS:
             raise ValueError(f"id_comparison must be one of {ID_COMPARISONS}")
         if self.deleted_order not in DELETED_ORDERS:
             raise ValueError(f"deleted_order must be one of {DELETED_ORDERS}")
+        if self.body_scale < 1:
+            raise ValueError("body_scale must be >= 1")
         if not 0.0 <= self.long_id_share <= 1.0:
             raise ValueError("long_id_share must be between 0 and 1")

@@ -150,6 +150,12 @@ def _plain_part(part: dict[str, Any]) -> dict[str, Any]:
     return {**part, "body": to_plaintext(part["body"])}
 
 
+def _scaled(part: dict[str, Any], body_scale: int) -> dict[str, Any]:
+    if not isinstance(part["body"], str):
+        return part
+    return {**part, "body": part["body"] * body_scale}
+
+
 def render_conversation(
     store: Store,
     state: ConversationState,
@@ -158,18 +164,21 @@ def render_conversation(
     include_parts: bool = True,
     total_count_capped: bool = False,
     cap: int | None = PART_CAP,
+    body_scale: int = 1,
 ) -> dict[str, Any]:
     """A full `conversation` as `GET /conversations/{id}` returns it.
 
     Only the `cap` most recent parts are listed (oldest first); `total_count` reports the true
     count unless `total_count_capped`. `include_parts=False` models a token that may not read
-    parts: an empty list with truthful counts.
+    parts: an empty list with truthful counts. Each part's body is repeated `body_scale` times.
     """
     conversation = render_item(store, state, modern, plaintext)
     parts = store.parts(state)
     shown = parts if cap is None else parts[max(0, len(parts) - cap) :]
     if plaintext:
         shown = [_plain_part(part) for part in shown]
+    if body_scale > 1:
+        shown = [_scaled(part, body_scale) for part in shown]
     conversation["conversation_parts"] = {
         "type": "conversation_part.list",
         "conversation_parts": shown if include_parts else [],

@@ -1,6 +1,8 @@
 """GET by id: full conversations, 404 as None, bounded concurrency, per-id vs fatal errors."""
 
+import gc
 import itertools
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -140,3 +142,33 @@ def test_a_404_after_gateway_404s_is_gone_only_when_it_is_intercoms(emulator: Em
 
     assert client.stats.not_found == 1
     assert emulator.requests["get"] == client.stats.foreign_404s + 1
+
+
+def decoded_conversations() -> int:
+    """Full conversation objects alive in this process (a part's `source` has a `type` too)."""
+    gc.collect()
+    return sum(
+        1
+        for o in gc.get_objects()
+        if type(o) is dict and o.get("type") == "conversation" and "conversation_parts" in o
+    )
+
+
+def test_answers_waiting_for_a_busy_consumer_are_held_as_bytes(emulator: Emulator) -> None:
+    ids = emulator.conversation_ids()[:40]
+    with make_client(emulator, max_requests_per_minute=60_000, max_concurrency=8) as client:
+        before = decoded_conversations()  # the emulator's own records
+        results = client.get_conversations(ids)
+        first = next(results)
+        sent = -1
+        while sent != emulator.requests["get"]:  # until every GET in flight has been answered
+            sent = emulator.requests["get"]
+            time.sleep(0.3)
+        held, waiting = decoded_conversations() - before, client.payloads.used
+        results.close()
+
+    # limit + 2 submitted (10): each answered one was held decoded while the consumer waited
+    assert sent >= 9
+    assert first[1]["id"] == first[0]
+    assert held == 1
+    assert waiting > 0 and client.payloads.used == 0

@@ -47,6 +47,18 @@ def test_total_count_can_be_configured_to_report_the_capped_count(
     assert returned["statistics"]["count_conversation_parts"] == true_total + 1
 
 
+def test_body_scale_repeats_each_part_body_in_gets(emulator_config: EmulatorConfig) -> None:
+    emulator_config.body_scale = 10
+    with running_emulator(emulator_config) as emulator:
+        cid = emulator.conversation_ids()[0]
+        truth = parts_of(emulator.snapshot(cid))
+        returned = parts_of(Api(emulator, emulator.token).get(f"/conversations/{cid}").json())
+    assert [p["body"] for p in returned] == [
+        p["body"] * 10 if isinstance(p["body"], str) else None for p in truth
+    ]
+    assert any(isinstance(p["body"], str) and p["body"] for p in truth)
+
+
 def test_small_conversation_returns_all_parts_oldest_first(api: Api, emulator: Emulator) -> None:
     cid = next(
         cid
