@@ -560,8 +560,9 @@ def bulk_mirror(
 ) -> None:
     """A mirror of `conversations` minimal rows spread evenly over `days` days from
     BULK_FIRST_DAY (ids 100000000 up, each reporting 3 parts), and `parts` messages for each
-    (the first its source; ids 200000000 up), built in SQL in seconds: for queries whose
-    memory grows with the mirror. `synced` marks the messages read at updated_at."""
+    (the first its source; 16-digit ids from 2000000000000000, as long as Intercom's), built
+    in SQL in seconds: for queries whose memory grows with the mirror. `synced` marks the
+    messages read at updated_at."""
     log, n = logging.getLogger("bulk-mirror"), conversations
     prepare_database(database, log)
     with transaction(database, log) as conn:
@@ -574,7 +575,7 @@ def bulk_mirror(
         )
         conn.execute(
             "INSERT INTO intercom.messages (conversation_id, id, part_type, body, synced_at)"
-            " SELECT (100000000 + i // ?)::VARCHAR, (200000000 + i)::VARCHAR,"
+            " SELECT (100000000 + i // ?)::VARCHAR, (2000000000000000 + i)::VARCHAR,"
             " CASE WHEN i % ? = 0 THEN 'source' ELSE 'comment' END, '<p>hi</p>', now()"
             " FROM range(?) t(i)",
             [max(parts, 1), max(parts, 1), n * parts],

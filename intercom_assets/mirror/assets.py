@@ -30,7 +30,7 @@ from intercom_assets.mirror.resources import duckdb_resource, intercom_resource
 from intercom_assets.mirror.spec import MirrorSpec
 from intercom_assets.mirror.step_resources import api_metadata, intercom_client, prepared_database
 from intercom_assets.storage import reader
-from intercom_assets.storage.connection import SCAN_MEMORY_LIMIT
+from intercom_assets.storage.connection import SCAN_CONFIG
 from intercom_assets.sync.days import DayLedger
 from intercom_assets.sync.engine import SyncWindow
 from intercom_assets.sync.messages import MESSAGES_BATCH_CONVERSATIONS, sync_conversation_ids
@@ -197,7 +197,7 @@ def build_sync_assets(spec: MirrorSpec) -> list[dg.AssetsDefinition]:
             }
         # The metrics of what this run wrote, in the same step: a skipped output cannot skip them.
         change = refresh_metrics(database, context.log, **scope)
-        with reader(database, context.log, config={"memory_limit": SCAN_MEMORY_LIMIT}) as conn:
+        with reader(database, context.log, config=SCAN_CONFIG) as conn:
             yield from day_events(conn, spec, days, ledger, full_refresh=full_refresh)
             yield from metric_events(conn, spec, change, days)
             yield observation(conn, spec, run)

@@ -40,6 +40,10 @@ DEFAULT_CONFIG = {"memory_limit": "48MB"}
 # checks' aggregates) hold memory in proportion to it: at 10^5 conversations both overflowed
 # 48 MB and failed the sync step (`test_metrics_memory`, 128,000 conversations).
 SCAN_MEMORY_LIMIT = "96MB"
+# The reads after a sync (day events, data checks) at that cap, on one DuckDB thread: over the
+# ZSTD-compressed raw text of v1.2.0 files, the wrong-day check's json_extract overflowed
+# 96 MB at once with two threads at 128,000 conversations, and took 0.5 s with one.
+SCAN_CONFIG = {"memory_limit": SCAN_MEMORY_LIMIT, "threads": 1}
 WRITE_MEMORY_LIMIT = "48MB"
 # The write session's other settings. One DuckDB thread: the session's statements are small
 # (a batch of ~2,500 messages) and share 2 cores with the fetching thread and the decoding

@@ -6,6 +6,7 @@ state whatever days the run touched; failures name the ids and their created day
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import dagster as dg
 import duckdb
@@ -13,10 +14,10 @@ import duckdb
 from intercom_assets.mirror.checks.naming import id_list
 from intercom_assets.storage.checks import (
     DUPLICATE_CONVERSATIONS,
-    DUPLICATE_MESSAGES,
     ORPHANS,
     REMOVE_ORPHANS,
     WRONG_DAY,
+    duplicate_messages,
     problems,
 )
 
@@ -28,7 +29,7 @@ class IntegrityCheck:
     name: str
     on_messages: bool  # which asset it is about
     description: str
-    sql: str
+    find: Callable[[duckdb.DuckDBPyConnection], list[tuple[str, str | None]]]  # (id, day)
     explain: Callable[[list[str], str], str]
     ok: str
 
@@ -38,7 +39,7 @@ INTEGRITY_CHECKS = (
         "conversation_ids_unique",
         False,
         "No conversation id is stored twice (whole mirror).",
-        DUPLICATE_CONVERSATIONS,
+        partial(problems, sql=DUPLICATE_CONVERSATIONS),
         lambda ids, days: (
             f"{len(ids)} conversation id(s) are stored more than once ({id_list(ids, 10)}; "
             f"created {days}), so counts are inflated. {RESYNC}, and report this as a bug."
@@ -49,7 +50,7 @@ INTEGRITY_CHECKS = (
         "conversations_in_partition_day",
         False,
         "Every conversation is filed under the day Intercom says it was created (whole mirror).",
-        WRONG_DAY,
+        partial(problems, sql=WRONG_DAY),
         lambda ids, days: (
             f"{len(ids)} conversation(s) have a creation time that differs from Intercom's "
             f"({id_list(ids, 10)}; filed on {days}), so they sit in the wrong day. {RESYNC}, "
@@ -61,7 +62,7 @@ INTEGRITY_CHECKS = (
         "message_ids_unique",
         True,
         "No message is stored twice within its conversation (whole mirror).",
-        DUPLICATE_MESSAGES,
+        duplicate_messages,
         lambda ids, days: (
             f"{len(ids)} message(s) are stored more than once ({id_list(ids, 10)}; "
             f"conversations created {days}). {RESYNC}, and report this as a bug."
@@ -72,7 +73,7 @@ INTEGRITY_CHECKS = (
         "messages_have_conversation",
         True,
         "Every stored message belongs to a stored conversation (whole mirror).",
-        ORPHANS,
+        partial(problems, sql=ORPHANS),
         lambda ids, _: (
             f"Messages of {len(ids)} conversation(s) are stored without their conversation "
             f"({id_list(ids, 10)}), so joins drop them. The weekly reconciliation "
@@ -87,7 +88,7 @@ INTEGRITY_CHECKS = (
 def evaluate_integrity(
     conn: duckdb.DuckDBPyConnection, check: IntegrityCheck, asset_key: dg.AssetKey
 ) -> dg.AssetCheckResult:
-    rows = problems(conn, check.sql)
+    rows = check.find(conn)
     ids = [row[0] for row in rows]
     days = ", ".join(sorted({row[1] for row in rows if row[1] is not None}))
     metadata = {"problems": len(ids), "ids": id_list(ids), "days": days}
