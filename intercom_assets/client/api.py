@@ -203,9 +203,10 @@ class IntercomClient:
 
         Overlapping windows are clipped first, so each id is in one window (a field like
         `created_at` never changes) and is yielded once. A window whose first page shows
-        more pages to come is split: the rest of its range becomes one sub-window per
-        remaining page, searched in parallel, so a day of 10,000 conversations costs about
-        two search latencies instead of 67 in a row (search pages can take seconds). Pages
+        pages to come is split: the rest of its range becomes sub-windows of about
+        `windows.PIECE_PAGES` pages, searched in parallel, so a day of 10,000 conversations
+        costs about 5 search latencies instead of 67 in a row (search pages can take
+        seconds) and ~8 % more pages than one chain. Pages
         are yielded as they arrive, so pages of different windows interleave. Memory stays
         flat: a short queue, the payload budget, and per-window dedupe that remembers only
         the last pages of its cursor chain. The first error stops every window and is raised,
