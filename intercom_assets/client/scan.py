@@ -19,6 +19,7 @@ import importlib.util
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -104,8 +105,8 @@ def full_payloads(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class PageScanner:
-    """`summarize` in the child process; one page at a time (a page takes ~3 ms there, the
-    budget allows one every 6 ms), falling back to this process when the child fails."""
+    """`summarize` in one child process, one page at a time, falling back to this process
+    when the child fails."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -185,7 +186,30 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         answers.flush()
 
 
-scan_page = PageScanner()
+class ScannerPool:
+    """Pages go to a free one of `size` scanners, each child started when first needed.
+
+    One child, one page at a time, capped a no-op re-run at one page per ~10 ms on a busy
+    2-core machine (100,000 conversations: 713 pages in 7.8 s against a 4.3 s bound; 10^6:
+    9,711 in 102 s), with the search threads queued on its lock. The most recently freed
+    scanner is taken first, so pages one at a time keep using one warm child.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.scanners = [PageScanner() for _ in range(size)]
+        self._free: queue.LifoQueue[PageScanner] = queue.LifoQueue()
+        for scanner in reversed(self.scanners):
+            self._free.put(scanner)
+
+    def __call__(self, content: bytes) -> Any:
+        scanner = self._free.get()
+        try:
+            return scanner(content)
+        finally:
+            self._free.put(scanner)
+
+
+scan_page = ScannerPool()
 
 if __name__ == "__main__":
     _serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -1,6 +1,8 @@
 """Search pages summarized in a child process: the same decisions, the same payloads."""
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from intercom_assets.client import IntercomClient, codec
 from intercom_assets.client.scan import (
     PageScanner,
+    ScannerPool,
     Summarized,
     full_payloads,
     payload_digest,
@@ -122,6 +125,35 @@ def test_the_child_stays_light_and_a_dead_child_falls_back_to_this_process(
         caplog.records[0].getMessage()
     ]
     assert "summarizing in-process" in caplog.records[0].getMessage()
+
+
+def test_pages_at_once_go_to_a_second_child_and_pages_one_at_a_time_to_one(
+    emulator: Emulator,
+) -> None:
+    """One child answering one page at a time was a no-op re-run's bottleneck (~10 ms a page
+    on a busy machine, the search threads queued on its lock)."""
+    content = search_body(emulator)
+    expected = summarize(content)
+    pool = ScannerPool(2)
+    try:
+        assert [pool(content), pool(content)] == [expected, expected]
+        assert [scanner._child is not None for scanner in pool.scanners] == [True, False]
+
+        barrier = threading.Barrier(8)
+
+        def scan() -> list[object]:
+            barrier.wait()
+            return [pool(content) for _ in range(5)]
+
+        with ThreadPoolExecutor(8) as threads:
+            answers = [
+                answer for batch in threads.map(lambda _: scan(), range(8)) for answer in batch
+            ]
+        assert answers == [expected] * 40
+        assert [scanner._child is not None for scanner in pool.scanners] == [True, True]
+    finally:
+        for scanner in pool.scanners:
+            scanner._stop()
 
 
 def test_the_engine_sees_summaries_and_writes_from_full_payloads(
